@@ -1,0 +1,37 @@
+package io.opshell.abi;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/** The one table of negative results a host function can return. Values are part of the ABI. */
+public enum AbiError {
+    NOT_FOUND(-1, "not found"),
+    PERMISSION_DENIED(-2, "permission denied"),
+    BAD_ARGUMENT(-3, "bad argument"),
+    TOO_LARGE(-4, "too large"),
+    RATE_LIMITED(-5, "rate limited"),
+    QUOTA(-6, "quota exceeded"),
+    INTERNAL(-7, "internal error"),
+    OUT_OF_BOUNDS(-8, "pointer out of bounds"),
+    INVALID_UTF8(-9, "invalid UTF-8");
+
+    private final int code;
+    private final String description;
+
+    AbiError(int code, String description) {
+        this.code = code;
+        this.description = description;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public static Optional<AbiError> fromCode(int code) {
+        return Arrays.stream(values()).filter(e -> e.code == code).findFirst();
+    }
+}

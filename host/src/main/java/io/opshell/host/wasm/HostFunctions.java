@@ -1,0 +1,133 @@
+package io.opshell.host.wasm;
+
+import static io.opshell.host.wasm.ImportTable.i32s;
+import static io.opshell.host.wasm.ImportTable.type;
+
+import io.github.kawamuray.wasmtime.FuncType;
+import io.github.kawamuray.wasmtime.Val;
+import io.opshell.abi.Abi;
+import io.opshell.abi.AbiError;
+import io.opshell.abi.AbiException;
+import io.opshell.abi.AbiLimits;
+import io.opshell.abi.GuestMemory;
+import io.opshell.store.QuotaExceededException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.ToIntFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code host} import module (guest-abi/ABI.md): decodes arguments from guest memory with
+ * bounds and size checks, hands them to the session's {@link io.opshell.host.StateAccess}, and
+ * encodes the result. Every function returns an i32: {@code >= 0} success (a length where the
+ * result is bytes), {@code < 0} an {@link AbiError} code. One host call per state operation.
+ */
+final class HostFunctions {
+    private static final Logger log = LoggerFactory.getLogger(HostFunctions.class);
+    private static final AbiLimits LIMITS = AbiLimits.DEFAULT;
+
+    private HostFunctions() {}
+
+    static List<ImportTable.Definition> definitions() {
+        return List.of(
+                def("add", type(new Val.Type[] {Val.Type.I64, Val.Type.I32}, Val.Type.I32), HostFunctions::add),
+                def("sum", type(i32s(1), Val.Type.I32), HostFunctions::sum),
+                def("kv_get", type(i32s(4), Val.Type.I32), HostFunctions::kvGet),
+                def("kv_set", type(i32s(4), Val.Type.I32), HostFunctions::kvSet),
+                def("kv_del", type(i32s(2), Val.Type.I32), HostFunctions::kvDel),
+                def("kv_keys", type(i32s(4), Val.Type.I32), HostFunctions::kvKeys),
+                def("whoami", type(i32s(2), Val.Type.I32), HostFunctions::whoami),
+                def("call", type(i32s(6), Val.Type.I32), HostFunctions::call));
+    }
+
+    private static ImportTable.Definition def(String name, FuncType t, ToIntFunction<Call> body) {
+        return new ImportTable.Definition(Abi.HOST_MODULE, name, t, (call, params, results) ->
+                results[0] = Val.fromI32(guarded(name, body, new Call(call, params))));
+    }
+
+    /** One invocation's arguments and context. */
+    private record Call(GuestCall ctx, Val[] params) {
+        int i32(int index) {
+            return params[index].i32();
+        }
+
+        GuestMemory mem() {
+            return ctx.memory();
+        }
+    }
+
+    private static int guarded(String name, ToIntFunction<Call> body, Call call) {
+        try {
+            return body.applyAsInt(call);
+        } catch (AbiException e) {
+            return e.error().code();
+        } catch (QuotaExceededException e) {
+            return AbiError.QUOTA.code();
+        } catch (ArithmeticException e) {
+            return AbiError.BAD_ARGUMENT.code();
+        } catch (RuntimeException e) {
+            log.warn("host function {} failed", name, e);
+            return AbiError.INTERNAL.code();
+        }
+    }
+
+    private static int add(Call c) {
+        int out = c.i32(1);
+        c.mem().checkRange(out, Long.BYTES, "result slot"); // before the state changes
+        c.mem().writeI64(out, c.ctx().access().add(c.params()[0].i64()));
+        return 0;
+    }
+
+    private static int sum(Call c) {
+        int out = c.i32(0);
+        c.mem().checkRange(out, Long.BYTES, "result slot");
+        c.mem().writeI64(out, c.ctx().access().sum());
+        return 0;
+    }
+
+    private static int kvGet(Call c) {
+        String key = c.mem().readKey(c.i32(0), c.i32(1), LIMITS.maxKeyBytes());
+        c.mem().checkRange(c.i32(2), c.i32(3), "result buffer");
+        Optional<String> value = c.ctx().access().get(key);
+        if (value.isEmpty()) {
+            return AbiError.NOT_FOUND.code();
+        }
+        return c.mem().writeResult(c.i32(2), c.i32(3), utf8(value.get()));
+    }
+
+    private static int kvSet(Call c) {
+        String key = c.mem().readKey(c.i32(0), c.i32(1), LIMITS.maxKeyBytes());
+        String value = c.mem().readText(c.i32(2), c.i32(3), LIMITS.maxValueBytes(), "value");
+        c.ctx().access().set(key, value);
+        return 0;
+    }
+
+    private static int kvDel(Call c) {
+        String key = c.mem().readKey(c.i32(0), c.i32(1), LIMITS.maxKeyBytes());
+        return c.ctx().access().delete(key) ? 0 : AbiError.NOT_FOUND.code();
+    }
+
+    private static int kvKeys(Call c) {
+        String prefix = c.mem().readText(c.i32(0), c.i32(1), LIMITS.maxKeyBytes(), "prefix");
+        c.mem().checkRange(c.i32(2), c.i32(3), "result buffer");
+        return c.mem().writeResult(c.i32(2), c.i32(3), utf8(String.join("\n", c.ctx().access().keys(prefix))));
+    }
+
+    private static int whoami(Call c) {
+        c.mem().checkRange(c.i32(0), c.i32(1), "result buffer");
+        return c.mem().writeResult(c.i32(0), c.i32(1), utf8(c.ctx().access().whoami()));
+    }
+
+    private static int call(Call c) {
+        String name = c.mem().readText(c.i32(0), c.i32(1), LIMITS.maxNameBytes(), "probe name");
+        String arg = c.mem().readText(c.i32(2), c.i32(3), LIMITS.maxArgBytes(), "probe argument");
+        c.mem().checkRange(c.i32(4), c.i32(5), "result buffer");
+        return c.mem().writeResult(c.i32(4), c.i32(5), utf8(c.ctx().access().call(name, arg)));
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}

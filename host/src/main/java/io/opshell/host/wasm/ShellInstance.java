@@ -1,0 +1,214 @@
+package io.opshell.host.wasm;
+
+import io.github.kawamuray.wasmtime.Extern;
+import io.github.kawamuray.wasmtime.Func;
+import io.github.kawamuray.wasmtime.Instance;
+import io.github.kawamuray.wasmtime.Memory;
+import io.github.kawamuray.wasmtime.Store;
+import io.github.kawamuray.wasmtime.Trap;
+import io.github.kawamuray.wasmtime.Val;
+import io.github.kawamuray.wasmtime.WasmFunctionError;
+import io.github.kawamuray.wasmtime.WasmtimeException;
+import io.opshell.abi.Abi;
+import io.opshell.abi.GuestMemory;
+import io.opshell.host.StateAccess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One running shell: its own Store, imported functions, Instance and memory. Confined to the
+ * thread that created it (a wasmtime Store is not thread-safe). Every guest call is bounded by
+ * the epoch deadline and returns to Java, so JNI references held by upcalls die with each call.
+ * After a {@link ShellFault} the instance must be closed.
+ */
+public final class ShellInstance implements AutoCloseable, GuestCall {
+    private final Store<Void> store;
+    private final List<Func> imports = new ArrayList<>();
+    private final GuestStdio stdio;
+    private final StateAccess access;
+    private final long deadlineTicks;
+    private final Duration stepDeadline;
+    private final long memoryLimitBytes;
+
+    private Instance instance;
+    private Memory memory;
+    private GuestMemory guestMemory;
+    private Func versionFunc;
+    private Func initFunc;
+    private Func stepFunc;
+    private Integer exitCode;
+    private boolean closed;
+
+    private ShellInstance(WasmRuntime runtime, GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes) {
+        this.store = new Store<>(null, runtime.engine());
+        this.stdio = stdio;
+        this.access = access;
+        this.stepDeadline = stepDeadline;
+        this.deadlineTicks = WasmRuntime.deadlineTicks(stepDeadline);
+        this.memoryLimitBytes = memoryLimitBytes;
+    }
+
+    /**
+     * Instantiates {@code module} for one session.
+     *
+     * @param stepDeadline     CPU time each guest call may take
+     * @param memoryLimitBytes the guest memory size that, once exceeded after a call, stops the shell
+     */
+    public static ShellInstance start(WasmRuntime runtime, ShellModule module, GuestStdio stdio, StateAccess access,
+            Duration stepDeadline, long memoryLimitBytes) throws ShellFault {
+        ShellInstance shell = new ShellInstance(runtime, stdio, access, stepDeadline, memoryLimitBytes);
+        try {
+            shell.instantiate(module);
+            return shell;
+        } catch (ShellFault | RuntimeException e) {
+            shell.close();
+            throw e;
+        }
+    }
+
+    private void instantiate(ShellModule module) throws ShellFault {
+        List<Extern> externs = new ArrayList<>();
+        for (ImportTable.Definition d : module.imports()) {
+            GuestCall.Handler handler = d.handler();
+            Func f = new Func(store, d.type(), (caller, params, results) -> handler.handle(this, params, results));
+            imports.add(f);
+            externs.add(Extern.fromFunc(f));
+        }
+        // A start function runs during instantiation: it gets the same deadline as a step.
+        store.setEpochDeadline(deadlineTicks);
+        instance = guarded(() -> new Instance(store, module.module(), externs));
+        memory = instance.getMemory(store, Abi.EXPORT_MEMORY).orElseThrow(() -> new ShellFault("no memory export"));
+        guestMemory = new GuestMemory(() -> memory.buffer(store));
+        versionFunc = export(Abi.EXPORT_VERSION);
+        initFunc = export(Abi.EXPORT_INIT);
+        stepFunc = export(Abi.EXPORT_STEP);
+    }
+
+    private Func export(String name) throws ShellFault {
+        return instance.getFunc(store, name).orElseThrow(() -> new ShellFault("no export " + name));
+    }
+
+    int abiVersion() throws ShellFault {
+        return callI32(versionFunc);
+    }
+
+    /** Lets the shell greet the operator and print its first prompt. */
+    public void init() throws ShellFault {
+        call(initFunc);
+    }
+
+    /**
+     * Runs one step over the input received so far.
+     *
+     * @return {@link Abi#STEP_CONTINUE} or {@link Abi#STEP_CLOSE}
+     */
+    public int step() throws ShellFault {
+        int ready = stdio.inputReady();
+        return callI32(stepFunc, Val.fromI32(ready), Val.fromI32(stdio.endOfInput() ? 1 : 0));
+    }
+
+    private int callI32(Func f, Val... args) throws ShellFault {
+        Val[] results = call(f, args);
+        if (results.length != 1 || results[0].getType() != Val.Type.I32) {
+            throw new ShellFault("shell export returned " + results.length + " values, expected one i32");
+        }
+        return results[0].i32();
+    }
+
+    private Val[] call(Func f, Val... args) throws ShellFault {
+        if (closed) {
+            throw new ShellFault("shell instance is closed");
+        }
+        store.setEpochDeadline(deadlineTicks);
+        Val[] results = guarded(() -> f.call(store, args));
+        long size = memoryBytes();
+        if (size > memoryLimitBytes) {
+            throw new ShellFault("shell grew its memory to " + size / 1024 + " KiB, above the limit of "
+                    + memoryLimitBytes / 1024 + " KiB");
+        }
+        return results;
+    }
+
+    private interface GuestAction<T> {
+        T run();
+    }
+
+    private <T> T guarded(GuestAction<T> action) throws ShellFault {
+        try {
+            return action.run();
+        } catch (WasmFunctionError.TrapError e) {
+            throw new ShellFault(describe(e.trap()));
+        } catch (WasmFunctionError | WasmtimeException e) {
+            if (exitCode != null) {
+                throw new ShellFault("shell exited with status " + exitCode);
+            }
+            throw new ShellFault("shell trapped: " + firstLine(e.getMessage()));
+        }
+    }
+
+    private String describe(Trap trap) {
+        return switch (trap) {
+            case INTERRUPT -> "shell exceeded the CPU limit of " + stepDeadline.toMillis() + " ms per step";
+            case STACK_OVERFLOW -> "shell overflowed its stack";
+            case MEMORY_OUT_OF_BOUNDS -> "shell accessed memory out of bounds";
+            case UNREACHABLE_CODE_REACHED -> "shell aborted (a panic or unreachable code)";
+            case INTEGER_DIVISION_BY_ZERO -> "shell divided by zero";
+            default -> "shell trapped: " + trap.name().toLowerCase().replace('_', ' ');
+        };
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl);
+    }
+
+    /** Current size of the guest's linear memory. */
+    public long memoryBytes() {
+        return (long) memory.size(store) * WasmBinary.PAGE_BYTES;
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return guestMemory;
+    }
+
+    @Override
+    public GuestStdio stdio() {
+        return stdio;
+    }
+
+    @Override
+    public StateAccess access() {
+        return access;
+    }
+
+    @Override
+    public void exitRequested(int code) {
+        exitCode = code;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Func f : new Func[] {versionFunc, initFunc, stepFunc}) {
+            if (f != null) {
+                f.dispose();
+            }
+        }
+        if (memory != null) {
+            memory.dispose();
+        }
+        if (instance != null) {
+            instance.dispose();
+        }
+        imports.forEach(Func::dispose);
+        store.dispose();
+    }
+}

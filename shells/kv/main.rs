@@ -1,0 +1,132 @@
+//! `kv`: a command shell over the shared state. One command per line, plain-text answers,
+//! errors as one `error: ...` line. Each command makes at most one state call to the host.
+
+use opshell_guest::{self as host, Control, Error, Output, Shell};
+
+const HELP: &str = "\
+commands:
+  add N            add integer N to the counter, print the new total
+  sum              print the counter
+  set KEY VALUE    store VALUE (the rest of the line) under KEY
+  get KEY          print the value of KEY
+  del KEY          delete KEY
+  keys [PREFIX]    list keys (starting with PREFIX), one per line
+  whoami           who you are to the host: user, role, tenant
+  help             this list
+  quit             close the session";
+
+struct Kv;
+
+/// Splits off the first whitespace-separated word; the rest keeps its inner spacing.
+fn split_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], s[i..].trim_start()),
+        None => (s, ""),
+    }
+}
+
+/// Exactly one word, or the usage message as an error.
+fn one_word<'a>(args: &'a str, usage: &str) -> Result<&'a str, String> {
+    match split_word(args) {
+        (word, "") if !word.is_empty() => Ok(word),
+        _ => Err(format!("usage: {}", usage)),
+    }
+}
+
+fn host_error(command: &str, e: Error) -> String {
+    format!("{}: {}", command, e)
+}
+
+impl Kv {
+    fn run(&mut self, command: &str, args: &str, out: &mut Output) -> Result<Control, String> {
+        match command {
+            "add" => {
+                let n = one_word(args, "add N (an integer)")?;
+                let delta: i64 = n.parse().map_err(|_| format!("add: '{}' is not an integer", n))?;
+                let total = host::add(delta).map_err(|e| host_error("add", e))?;
+                out.line(&total.to_string());
+            }
+            "sum" => {
+                no_args(args, "sum")?;
+                out.line(&host::sum().map_err(|e| host_error("sum", e))?.to_string());
+            }
+            "set" => {
+                let (key, value) = split_word(args);
+                if key.is_empty() || value.is_empty() {
+                    return Err("usage: set KEY VALUE".to_string());
+                }
+                host::kv_set(key, value).map_err(|e| host_error("set", e))?;
+                out.line("ok");
+            }
+            "get" => {
+                let key = one_word(args, "get KEY")?;
+                match host::kv_get(key).map_err(|e| host_error("get", e))? {
+                    Some(value) => out.line(&value),
+                    None => return Err(format!("no such key: {}", key)),
+                }
+            }
+            "del" => {
+                let key = one_word(args, "del KEY")?;
+                if !host::kv_del(key).map_err(|e| host_error("del", e))? {
+                    return Err(format!("no such key: {}", key));
+                }
+                out.line("ok");
+            }
+            "keys" => {
+                let prefix = match split_word(args) {
+                    (p, "") => p,
+                    _ => return Err("usage: keys [PREFIX]".to_string()),
+                };
+                for key in host::kv_keys(prefix).map_err(|e| host_error("keys", e))? {
+                    out.line(&key);
+                }
+            }
+            "whoami" => {
+                no_args(args, "whoami")?;
+                out.line(&host::whoami().map_err(|e| host_error("whoami", e))?);
+            }
+            "help" | "?" => out.line(HELP),
+            "quit" | "exit" => {
+                out.line("bye");
+                return Ok(Control::Close);
+            }
+            other => return Err(format!("unknown command '{}'; type help for the list", other)),
+        }
+        Ok(Control::Continue)
+    }
+}
+
+fn no_args(args: &str, command: &str) -> Result<(), String> {
+    if args.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("usage: {} (no arguments)", command))
+    }
+}
+
+impl Shell for Kv {
+    fn greet(&mut self, out: &mut Output) {
+        out.line("kv shell; type help for commands, quit to leave");
+    }
+
+    fn prompt(&self) -> &str {
+        "kv> "
+    }
+
+    fn line(&mut self, line: &str, out: &mut Output) -> Control {
+        let (command, args) = split_word(line);
+        if command.is_empty() {
+            return Control::Continue;
+        }
+        match self.run(command, args, out) {
+            Ok(control) => control,
+            Err(message) => {
+                out.error(&message);
+                Control::Continue
+            }
+        }
+    }
+}
+
+opshell_guest::export_shell!(Kv, Kv);
