@@ -4,7 +4,6 @@ import io.opshell.host.net.UnixSocketListener;
 import io.opshell.host.session.Session;
 import io.opshell.host.session.SessionServices;
 import io.opshell.host.wasm.ShellLoadException;
-import io.opshell.host.wasm.ShellModule;
 import io.opshell.host.wasm.WasmRuntime;
 import io.opshell.store.InMemoryStateStore;
 import io.opshell.store.StateStore;
@@ -61,8 +60,8 @@ public final class OpshellServer implements AutoCloseable {
         this.catalog = catalog;
         this.listener = listener;
         this.maxSessions = b.maxSessions;
-        ShellModule shell = catalog.get(b.defaultShell).orElseThrow();
-        this.services = new SessionServices(runtime, shell, b.store, b.tenant, Map.copyOf(b.probes), b.limits);
+        this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, b.store, b.tenant,
+                Map.copyOf(b.probes), b.limits);
         this.acceptor = Thread.ofPlatform().name("opshell-accept").start(this::acceptLoop);
     }
 
@@ -78,6 +77,11 @@ public final class OpshellServer implements AutoCloseable {
     /** Names of the shells this server offers. */
     public Set<String> shells() {
         return Set.copyOf(catalog.names());
+    }
+
+    /** Shell instances alive right now (one per session, briefly more while one is replaced). */
+    public int liveShellInstances() {
+        return runtime.liveInstances();
     }
 
     /** Sessions open right now. */

@@ -9,7 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Collections;
 import java.util.Set;
 
 /** The shells a server offers, compiled once at start and shared by every session. */
@@ -55,8 +55,9 @@ final class ShellCatalog implements AutoCloseable {
         return catalog;
     }
 
-    Optional<ShellModule> get(String name) {
-        return Optional.ofNullable(shells.get(name));
+    /** The loaded shells by name, in load order. */
+    Map<String, ShellModule> modules() {
+        return Collections.unmodifiableMap(shells);
     }
 
     Set<String> names() {

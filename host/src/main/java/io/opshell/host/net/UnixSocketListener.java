@@ -57,10 +57,15 @@ public final class UnixSocketListener implements AutoCloseable {
             throw new FileAlreadyExistsException(path.toString(), null, "exists and is not a socket; refusing to replace it");
         }
         try (AFUNIXSocket probe = AFUNIXSocket.connectTo(AFUNIXSocketAddress.of(path))) {
-            throw new SocketInUseException(path);
-        } catch (ConnectException e) {
+            // connected: someone is serving on it
+        } catch (SocketException e) {
+            if (!(e instanceof ConnectException) && !String.valueOf(e.getMessage()).contains("refused")) {
+                throw new SocketException("cannot check whether " + path + " is in use: " + e.getMessage());
+            }
             Files.deleteIfExists(path); // nobody is accepting on it: left behind by a dead server
+            return;
         }
+        throw new SocketInUseException(path);
     }
 
     /** Another server is accepting connections on the path. */

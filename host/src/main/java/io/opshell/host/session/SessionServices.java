@@ -7,10 +7,16 @@ import io.opshell.host.wasm.WasmRuntime;
 import io.opshell.store.StateStore;
 import java.util.Map;
 
-/** What every session of a server shares. */
+/**
+ * What every session of a server shares.
+ *
+ * @param shells       the shells offered, by name, in display order
+ * @param defaultShell the shell a connection starts in
+ */
 public record SessionServices(
         WasmRuntime runtime,
-        ShellModule shell,
+        Map<String, ShellModule> shells,
+        String defaultShell,
         StateStore store,
         String tenant,
         Map<String, Probe> probes,

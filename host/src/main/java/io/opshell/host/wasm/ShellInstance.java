@@ -23,6 +23,7 @@ import java.util.List;
  * After a {@link ShellFault} the instance must be closed.
  */
 public final class ShellInstance implements AutoCloseable, GuestCall {
+    private final WasmRuntime runtime;
     private final Store<Void> store;
     private final List<Func> imports = new ArrayList<>();
     private final GuestStdio stdio;
@@ -41,7 +42,9 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     private boolean closed;
 
     private ShellInstance(WasmRuntime runtime, GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes) {
+        this.runtime = runtime;
         this.store = new Store<>(null, runtime.engine());
+        runtime.instanceOpened();
         this.stdio = stdio;
         this.access = access;
         this.stepDeadline = stepDeadline;
@@ -75,7 +78,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             imports.add(f);
             externs.add(Extern.fromFunc(f));
         }
-        // A start function runs during instantiation: it gets the same deadline as a step.
+        // Modules with a start function are refused at load, so instantiation runs no guest code.
         store.setEpochDeadline(deadlineTicks);
         instance = guarded(() -> new Instance(store, module.module(), externs));
         memory = instance.getMemory(store, Abi.EXPORT_MEMORY).orElseThrow(() -> new ShellFault("no memory export"));
@@ -143,7 +146,8 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             if (exitCode != null) {
                 throw new ShellFault("shell exited with status " + exitCode);
             }
-            throw new ShellFault("shell trapped: " + firstLine(e.getMessage()));
+            String cause = rootCause(e.getMessage());
+            throw new ShellFault(cause.contains("interrupt") ? describe(Trap.INTERRUPT) : "shell trapped: " + cause);
         }
     }
 
@@ -158,12 +162,22 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         };
     }
 
-    private static String firstLine(String message) {
+    /** wasmtime's errors put a backtrace first and the cause after "Caused by:"; keep the cause. */
+    private static String rootCause(String message) {
         if (message == null) {
             return "unknown error";
         }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        String[] lines = message.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].trim().equals("Caused by:")) {
+                for (int j = i + 1; j < lines.length; j++) {
+                    if (!lines[j].isBlank()) {
+                        return lines[j].trim().replaceFirst("^\\d+: ", "");
+                    }
+                }
+            }
+        }
+        return lines[0].trim();
     }
 
     /** Current size of the guest's linear memory. */
@@ -210,5 +224,6 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         }
         imports.forEach(Func::dispose);
         store.dispose();
+        runtime.instanceClosed();
     }
 }

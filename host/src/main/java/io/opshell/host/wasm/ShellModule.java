@@ -47,6 +47,10 @@ public final class ShellModule implements AutoCloseable {
                         + "'; is it built against the opshell guest library (ABI version " + Abi.VERSION + ")?");
             }
         }
+        if (info.hasStart()) {
+            // Code run at instantiation would run outside any step; setup belongs in opshell_init.
+            throw new ShellLoadException("shell " + name + " has a start function; do its setup in " + Abi.EXPORT_INIT);
+        }
         if (info.memoryCount() != 1 || info.importsMemory()) {
             throw new ShellLoadException("shell " + name + " must define exactly one memory (it has "
                     + info.memoryCount() + (info.importsMemory() ? ", imported" : "") + ")");

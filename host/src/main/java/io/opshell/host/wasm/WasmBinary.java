@@ -16,8 +16,9 @@ final class WasmBinary {
      * @param memoryMaxPages declared maximum of the defined memory, empty if none is declared
      * @param memoryCount    memories defined or imported (a shell has exactly one, defined)
      * @param importsMemory  true if a memory is imported rather than defined
+     * @param hasStart       true if the module has a start function (code run at instantiation)
      */
-    record Info(Set<String> exports, OptionalLong memoryMaxPages, int memoryCount, boolean importsMemory) {}
+    record Info(Set<String> exports, OptionalLong memoryMaxPages, int memoryCount, boolean importsMemory, boolean hasStart) {}
 
     private final byte[] bytes;
     private int pos;
@@ -42,6 +43,7 @@ final class WasmBinary {
         OptionalLong maxPages = OptionalLong.empty();
         int memories = 0;
         boolean importsMemory = false;
+        boolean hasStart = false;
         while (pos < bytes.length) {
             int id = u8();
             long size = u32();
@@ -80,11 +82,12 @@ final class WasmBinary {
                         u32();
                     }
                 }
+                case 8 -> hasStart = true;
                 default -> { }
             }
             pos = end;
         }
-        return new Info(Set.copyOf(exports), maxPages, memories, importsMemory);
+        return new Info(Set.copyOf(exports), maxPages, memories, importsMemory, hasStart);
     }
 
     /** Reads limits and returns the maximum, if one is declared. */

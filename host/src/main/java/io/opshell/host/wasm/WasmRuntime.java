@@ -3,6 +3,7 @@ package io.opshell.host.wasm;
 import io.github.kawamuray.wasmtime.Config;
 import io.github.kawamuray.wasmtime.Engine;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -16,6 +17,7 @@ public final class WasmRuntime implements AutoCloseable {
 
     private final Engine engine;
     private final Thread ticker;
+    private final AtomicInteger liveInstances = new AtomicInteger();
     private volatile boolean closed;
 
     public WasmRuntime() {
@@ -37,6 +39,19 @@ public final class WasmRuntime implements AutoCloseable {
         long tick = EPOCH_TICK.toNanos();
         // +1: the current tick may be about to end.
         return Math.max(1, (limit.toNanos() + tick - 1) / tick) + 1;
+    }
+
+    /** Shell instances created from this runtime and not yet closed. */
+    public int liveInstances() {
+        return liveInstances.get();
+    }
+
+    void instanceOpened() {
+        liveInstances.incrementAndGet();
+    }
+
+    void instanceClosed() {
+        liveInstances.decrementAndGet();
     }
 
     Engine engine() {

@@ -1,0 +1,48 @@
+package io.opshell.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opshell.host.support.ShellClient;
+import io.opshell.host.support.TestServer;
+import io.opshell.host.support.Wat;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** A guest in an infinite loop is stopped by the per-step deadline; everyone else keeps working. */
+class CpuDeadlineTest {
+    @Test
+    void infiniteLoopIsCutAndOtherSessionsAreServed() throws Exception {
+        SessionLimits limits = SessionLimits.DEFAULT.withStepDeadline(Duration.ofMillis(200));
+        try (TestServer ts = TestServer.start(OpshellServer.builder().limits(limits).shell("spin", Wat.resource("spin")))) {
+            AtomicBoolean spinning = new AtomicBoolean(true);
+            CompletableFuture<Integer> kvWork = CompletableFuture.supplyAsync(() -> {
+                int answered = 0;
+                try (ShellClient kv = ts.kv()) {
+                    while (spinning.get()) {
+                        assertThat(kv.command("add 1")).matches("\\d+");
+                        answered++;
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                return answered;
+            });
+            try (ShellClient spin = ShellClient.connect(ts.socket(), "spin> ")) {
+                spin.send("\\shell spin\n");
+                spin.readToPrompt(); // kv's prompt line, then the switch notice and spin's prompt
+                for (int i = 0; i < 3; i++) {
+                    spin.send("anything\n");
+                    assertThat(spin.readToPrompt()).isEqualTo(
+                            "error: shell exceeded the CPU limit of 200 ms per step; starting a fresh shell (its definitions are lost)\n");
+                }
+            } finally {
+                spinning.set(false);
+            }
+            assertThat(kvWork.get(30, TimeUnit.SECONDS)).as("kv commands answered while the loop ran").isPositive();
+            assertThat(TestServer.eventually(Duration.ofSeconds(10), () -> ts.server.liveShellInstances() == 0)).isTrue();
+        }
+    }
+}
