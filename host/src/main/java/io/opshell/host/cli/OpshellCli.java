@@ -76,7 +76,8 @@ public final class OpshellCli {
             Signals.onTermination(server::close);
             System.out.println("opshell listening on " + server.socketPath() + " (shells: "
                     + String.join(", ", server.shells()) + "; default " + shell + ")");
-            System.out.println("connect with: socat READLINE UNIX-CONNECT:" + socket);
+            System.out.println("connect with: scripts/connect " + socket + "   (or: socat READLINE UNIX-CONNECT:" + socket
+                    + "; Debian's socat lacks READLINE: rlwrap socat - UNIX-CONNECT:" + socket + ")");
             System.out.flush();
             server.awaitTermination();
             System.out.println("opshell stopped");

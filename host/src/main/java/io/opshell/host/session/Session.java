@@ -108,9 +108,7 @@ public final class Session implements Runnable, InputRouter.Sink {
             if (n < 0) {
                 if (router.finish(this)) {
                     stdio.markEndOfInput();
-                    if (step()) {
-                        closeReason = "end of input";
-                    }
+                    step();
                 }
                 return;
             }
@@ -149,7 +147,7 @@ public final class Session implements Runnable, InputRouter.Sink {
             return startShell();
         }
         if (control == Abi.STEP_CLOSE) {
-            closeReason = "shell closed the session";
+            closeReason = stdio.endOfInput() ? "end of input" : "shell closed the session";
             return false;
         }
         return true;
