@@ -203,7 +203,12 @@ pub fn call(name: &str, arg: &str) -> Result<String, Error> {
     fetch_text(|out, cap| unsafe { raw::call(ptr(n), len(n), ptr(a), len(a), out, cap) })
 }
 
-/// Output of one step, sent to the operator in one `fd_write` when the step ends.
+/// Output is written out early once this much is buffered, so a step that prints a lot
+/// cannot exhaust the shell's memory (the host caps what it forwards per step anyway).
+const OUTPUT_FLUSH_BYTES: usize = 64 * 1024;
+
+/// Output of one step, sent to the operator in one `fd_write` when the step ends (or in
+/// 64 KiB pieces when a step prints more).
 #[derive(Default)]
 pub struct Output {
     buf: Vec<u8>,
@@ -212,6 +217,9 @@ pub struct Output {
 impl Output {
     pub fn text(&mut self, s: &str) {
         self.buf.extend_from_slice(s.as_bytes());
+        if self.buf.len() >= OUTPUT_FLUSH_BYTES {
+            self.flush();
+        }
     }
 
     pub fn line(&mut self, s: &str) {

@@ -38,8 +38,9 @@ public final class Session implements Runnable, InputRouter.Sink {
     private final InputRouter router = new InputRouter();
     private volatile String closeReason = "client closed the connection";
     private volatile OperatorIdentity identity;
+    private volatile boolean killed;
 
-    private OutputStream out;
+    private volatile OutputStream out;
     private GuestStdio stdio;
     private ShellModule shellModule;
     private ShellInstance shell;
@@ -77,7 +78,9 @@ public final class Session implements Runnable, InputRouter.Sink {
                 readLoop(in);
             }
         } catch (IOException e) {
-            closeReason = "connection lost: " + e.getMessage();
+            if (!killed) {
+                closeReason = "connection lost: " + e.getMessage();
+            }
         } catch (RuntimeException e) {
             closeReason = "internal error: " + e;
             log.error("session {} failed", id, e);
@@ -242,9 +245,21 @@ public final class Session implements Runnable, InputRouter.Sink {
         return new OperatorIdentity(uid, creds.getGid(), creds.getPid(), UnixUsers.nameOf(uid));
     }
 
-    /** Ends the session from outside (server shutdown): closing the socket ends its read. */
+    /**
+     * Ends the session from another thread: tells the operator, then closes the socket, which
+     * ends the session's blocked read (a running step ends by its deadline first).
+     */
     public void kill(String reason) {
+        killed = true;
         closeReason = reason;
+        try {
+            OutputStream o = out;
+            if (o != null) {
+                o.write(("\nerror: " + reason + "; closing the session\n").getBytes(StandardCharsets.UTF_8));
+            }
+        } catch (IOException e) {
+            log.debug("session {}: could not tell the operator", id, e);
+        }
         try {
             socket.close();
         } catch (IOException e) {

@@ -60,11 +60,12 @@ public final class ShellClient implements AutoCloseable {
         out.flush();
     }
 
-    /** Reads until the output ends with the prompt; returns what preceded it. */
+    /** Reads up to the next prompt; returns what preceded it and keeps anything after it for the next read. */
     public String readToPrompt() throws IOException {
         byte[] p = prompt.getBytes(StandardCharsets.UTF_8);
         byte[] buf = new byte[8192];
-        while (!endsWith(pending.toByteArray(), p)) {
+        int at;
+        while ((at = indexOf(pending.toByteArray(), p)) < 0) {
             int n = in.read(buf);
             if (n < 0) {
                 throw new IOException("connection closed before the prompt; got: " + pending.toString(StandardCharsets.UTF_8));
@@ -73,7 +74,8 @@ public final class ShellClient implements AutoCloseable {
         }
         byte[] all = pending.toByteArray();
         pending.reset();
-        return new String(all, 0, all.length - p.length, StandardCharsets.UTF_8);
+        pending.write(all, at + p.length, all.length - at - p.length);
+        return new String(all, 0, at, StandardCharsets.UTF_8);
     }
 
     /** Reads everything until the server closes the connection. */
@@ -101,16 +103,17 @@ public final class ShellClient implements AutoCloseable {
         socket.getChannel().shutdownOutput();
     }
 
-    private static boolean endsWith(byte[] data, byte[] suffix) {
-        if (data.length < suffix.length) {
-            return false;
-        }
-        for (int i = 0; i < suffix.length; i++) {
-            if (data[data.length - suffix.length + i] != suffix[i]) {
-                return false;
+    private static int indexOf(byte[] data, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= data.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (data[i + j] != needle[j]) {
+                    continue outer;
+                }
             }
+            return i;
         }
-        return true;
+        return -1;
     }
 
     @Override

@@ -1,0 +1,104 @@
+package io.opshell.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opshell.host.support.ShellClient;
+import io.opshell.host.support.TestServer;
+import io.opshell.host.support.Wat;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Hostile input and hostile clients hurt nobody but themselves. */
+class FaultContainmentTest {
+    static TestServer ts;
+
+    @BeforeAll
+    static void start() throws Exception {
+        ts = TestServer.start(OpshellServer.builder()
+                .shell("hog", Wat.resource("hog"))
+                .limits(SessionLimits.DEFAULT.withIdleTimeout(Duration.ofSeconds(2))));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        ts.close();
+    }
+
+    @Test
+    void aGuestThatEatsAllItsMemoryIsReplaced() throws Exception {
+        try (ShellClient c = ShellClient.connect(ts.socket(), "hog> ")) {
+            c.send("\\shell hog\n");
+            c.readToPrompt();
+            c.send("eat\n");
+            assertThat(c.readToPrompt()).isEqualTo(
+                    "error: shell aborted (a panic or unreachable code); starting a fresh shell (its definitions are lost)\n");
+            c.send("\\shell kv\n");
+            c.send("sum\n");
+            c.shutdownOutput();
+            assertThat(c.readToEnd()).contains("kv> 0\n");
+        }
+    }
+
+    @Test
+    void aTwentyMegabyteLineIsRefusedWithoutHarm() throws Exception {
+        try (ShellClient c = ts.kv()) {
+            byte[] chunk = new byte[1 << 20];
+            java.util.Arrays.fill(chunk, (byte) 'x');
+            for (int i = 0; i < 20; i++) {
+                c.sendBytes(chunk);
+            }
+            c.send("\n");
+            assertThat(c.readToPrompt()).isEqualTo("error: line longer than 65536 bytes, ignored\n");
+            assertThat(c.command("set after big")).isEqualTo("ok");
+        }
+    }
+
+    @Test
+    void binaryGarbageAndNulBytesGetErrorsAndTheSessionGoesOn() throws Exception {
+        try (ShellClient c = ts.kv()) {
+            byte[] garbage = new byte[256 * 1024];
+            new Random(42).nextBytes(garbage);
+            for (int i = 0; i < garbage.length; i++) {
+                if (garbage[i] == '\\' || garbage[i] == '\n') {
+                    garbage[i] = 0; // keep host commands and line count out of it
+                }
+            }
+            c.sendBytes(garbage);
+            c.send("\nset ok\u0000 nul\n");
+            c.readToPrompt();
+            assertThat(c.readToPrompt()).startsWith("error:");
+            assertThat(c.command("get after")).isIn("big", "error: no such key: after");
+        }
+    }
+
+    @Test
+    void aClientThatNeverReadsIsDisconnectedAndOthersAreServed() throws Exception {
+        ShellClient slow = ts.kv();
+        slow.command("set wide " + "w".repeat(60_000));
+        // Ask for far more output than the socket buffers hold, and never read it.
+        for (int i = 0; i < 200; i++) {
+            try {
+                slow.send("get wide\n".repeat(10));
+            } catch (IOException e) {
+                break; // the server gave up on us: what this test wants
+            }
+        }
+        try (ShellClient other = ts.kv()) {
+            assertThat(other.command("get wide")).hasSize(60_000);
+        }
+        assertThat(TestServer.eventually(Duration.ofSeconds(30), () -> ts.server.sessionCount() == 0))
+                .as("the stuck session ended").isTrue();
+        slow.close();
+    }
+
+    @Test
+    void anIdleClientIsDisconnectedWithAMessage() throws Exception {
+        try (ShellClient c = ts.kv()) {
+            assertThat(c.readToEnd()).isEqualTo("error: no input for 2 s; closing the session\n");
+        }
+    }
+}
