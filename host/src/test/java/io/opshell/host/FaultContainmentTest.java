@@ -96,6 +96,19 @@ class FaultContainmentTest {
     }
 
     @Test
+    void outputPerStepIsCutAtTheLimitAndTheOperatorIsTold() throws Exception {
+        try (ShellClient setup = ts.kv()) {
+            setup.command("set wide " + "w".repeat(60_000));
+        }
+        try (ShellClient c = ShellClient.connect(ts.socket(), "bytes dropped\n")) {
+            c.send("get wide\n".repeat(20)); // one chunk, one step, about 1.2 MB of answers
+            String step = c.readToPrompt();
+            assertThat(step).contains("error: output cut after 1048576 bytes (the per-step limit); ");
+            assertThat(step.length()).isLessThan(1_048_576 + 1_000);
+        }
+    }
+
+    @Test
     void anIdleClientIsDisconnectedWithAMessage() throws Exception {
         try (ShellClient c = ts.kv()) {
             assertThat(c.readToEnd()).isEqualTo("error: no input for 2 s; closing the session\n");
