@@ -1,0 +1,821 @@
+//! The evaluator: a loop over compiled nodes with an explicit continuation stack.
+//!
+//! Nothing a Scheme program does recurses on the native stack (wasmtime gives guests about
+//! 512 KiB of it): a pending non-tail evaluation is a [`Kont`] on `konts`, and argument values
+//! wait on `vstack`. Tail calls replace the current node and frame, so loops run in constant
+//! space; deep non-tail recursion grows `konts` until [`MAX_DEPTH`] and then fails cleanly.
+//! Calls of primitives whose arguments are variables or constants are done in place, without
+//! touching the continuation stack: that keeps ordinary loops fast.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::compile::{CaseBody, Compiler, Global, Globals, LambdaInfo, Node, NodeRef};
+use crate::printer::write_short;
+use crate::value::{
+    cons, eqv, error, fail, heap_add, heap_sub, heap_used, list_to_vec, out_of_memory, release_all, Error, Symbol,
+    Value, R, HEAP_LIMIT, OBJECT_BYTES,
+};
+
+/// Deepest chain of pending (non-tail) evaluations.
+pub const MAX_DEPTH: usize = 100_000;
+/// Output one input line may produce; the host's per-step cap is 1 MiB.
+pub const MAX_OUTPUT: usize = 1_000_000;
+
+pub type PrimFn = fn(&mut Interp, &[Value]) -> R<Value>;
+
+/// How the evaluator treats a primitive.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Special {
+    /// An ordinary function of its arguments.
+    No,
+    /// `apply`: calls its first argument in place (a proper tail call).
+    Apply,
+    /// `eval`: compiles its argument and continues with it.
+    Eval,
+}
+
+pub struct Primitive {
+    pub name: &'static str,
+    pub min_args: usize,
+    /// None: any number from `min_args` up.
+    pub max_args: Option<usize>,
+    pub func: PrimFn,
+    pub special: Special,
+}
+
+pub type Env = Rc<Frame>;
+
+/// The variables of one lambda call or let.
+pub struct Frame {
+    pub slots: RefCell<Vec<Value>>,
+    pub parent: Option<Env>,
+}
+
+impl Frame {
+    pub fn new(slots: Vec<Value>, parent: Option<Env>) -> Env {
+        heap_add(frame_bytes(slots.capacity()));
+        Rc::new(Frame { slots: RefCell::new(slots), parent })
+    }
+}
+
+fn frame_bytes(slots: usize) -> usize {
+    OBJECT_BYTES + slots * std::mem::size_of::<Value>()
+}
+
+impl Drop for Frame {
+    fn drop(&mut self) {
+        let slots = self.slots.get_mut();
+        heap_sub(frame_bytes(slots.capacity()));
+        release_all(slots);
+    }
+}
+
+pub struct Closure {
+    pub info: Rc<LambdaInfo>,
+    pub env: Env,
+}
+
+impl Closure {
+    fn new(info: Rc<LambdaInfo>, env: Env) -> Value {
+        heap_add(OBJECT_BYTES);
+        Value::Closure(Rc::new(Closure { info, env }))
+    }
+}
+
+impl Drop for Closure {
+    fn drop(&mut self) {
+        heap_sub(OBJECT_BYTES);
+    }
+}
+
+/// What to do with the value of a sub-evaluation.
+enum Kont {
+    /// Choose a branch of the `If` node.
+    If { node: NodeRef, env: Env },
+    /// Continue the `Seq` node at `next`.
+    Seq { node: NodeRef, next: usize, env: Env },
+    /// Push the value, then evaluate the `Call` node's parts from `next` (0 is the operator).
+    /// The call's values sit on `vstack` from `base`.
+    Args { node: NodeRef, next: usize, base: usize, env: Env },
+    /// Push the value, then evaluate `Let` inits from `next`.
+    Let { node: NodeRef, next: usize, base: usize, env: Env },
+    /// Store the value in slot `next - 1` of `env` (the new frame), then go on from `next`.
+    Letrec { node: NodeRef, next: usize, env: Env },
+    SetLocal { node: NodeRef, env: Env },
+    SetGlobal { cell: Rc<Global>, define: bool },
+    And { node: NodeRef, next: usize, env: Env },
+    Or { node: NodeRef, next: usize, env: Env },
+    /// The test of a `=>` clause.
+    CondArrow { node: NodeRef, env: Env },
+    /// The value is a procedure: call it with `arg`.
+    CallWith { arg: Value },
+    Case { node: NodeRef, env: Env },
+    /// Marks a guard's body: errors raised above it are handled here.
+    Guard { node: NodeRef, env: Env, vbase: usize },
+}
+
+enum Step {
+    Eval(NodeRef, Env),
+    Return(Value),
+}
+
+pub struct Interp {
+    pub globals: Globals,
+    konts: Vec<Kont>,
+    vstack: Vec<Value>,
+    top_env: Env,
+    /// Output of `display` and friends, moved to the operator after each top-level form.
+    pub out: String,
+    /// Bytes of output the current input line produced so far.
+    pub out_total: usize,
+    pub rng_state: u64,
+    /// Set when the library failed to load (a bug): shown in the greeting.
+    pub startup_error: Option<String>,
+}
+
+fn internal<T>(what: &str) -> R<T> {
+    fail(format!("internal error: {}", what))
+}
+
+impl Interp {
+    pub fn new() -> Interp {
+        let mut interp = Interp {
+            globals: Globals::default(),
+            konts: Vec::new(),
+            vstack: Vec::new(),
+            top_env: Frame::new(Vec::new(), None),
+            out: String::new(),
+            out_total: 0,
+            rng_state: 0,
+            startup_error: None,
+        };
+        interp.startup_error = crate::builtins::install(&mut interp).err();
+        interp
+    }
+
+    /// Appends output, failing once the line's output passes [`MAX_OUTPUT`].
+    pub fn emit(&mut self, text: &str) -> R<()> {
+        self.out_total += text.len();
+        if self.out_total > MAX_OUTPUT {
+            return fail(format!("output limit reached ({} bytes per input line); evaluation stopped", MAX_OUTPUT));
+        }
+        self.out.push_str(text);
+        Ok(())
+    }
+
+    /// Compiles and evaluates one top-level datum.
+    pub fn eval_toplevel(&mut self, datum: &Value) -> R<Value> {
+        let node = Compiler::new(&mut self.globals, false).compile_toplevel(datum)?;
+        self.run(node)
+    }
+
+    /// Evaluates library code: primitives it names are bound at compile time.
+    pub fn eval_library(&mut self, datum: &Value) -> R<Value> {
+        let node = Compiler::new(&mut self.globals, true).compile_toplevel(datum)?;
+        self.run(node)
+    }
+
+    fn run(&mut self, node: NodeRef) -> R<Value> {
+        let kbase = self.konts.len();
+        let vbase = self.vstack.len();
+        let mut step = Step::Eval(node, self.top_env.clone());
+        loop {
+            let next = match step {
+                Step::Eval(node, env) => self.eval(node, env),
+                Step::Return(value) => {
+                    if self.konts.len() <= kbase {
+                        return Ok(value);
+                    }
+                    match self.konts.pop() {
+                        Some(k) => self.resume(k, value),
+                        None => return Ok(value),
+                    }
+                }
+            };
+            step = match next {
+                Ok(s) => s,
+                Err(e) => match self.catch(e, kbase) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.unwind(kbase, vbase);
+                        return Err(e);
+                    }
+                },
+            };
+        }
+    }
+
+    fn unwind(&mut self, kbase: usize, vbase: usize) {
+        // Frames can own long chains: drop them one at a time, not all in one Vec drop.
+        while self.konts.len() > kbase {
+            self.konts.pop();
+        }
+        self.vstack.truncate(vbase);
+    }
+
+    /// Hands an error to the innermost guard above `kbase`, if there is one.
+    fn catch(&mut self, e: Error, kbase: usize) -> R<Step> {
+        let condition = match e {
+            Error::Raise(v) => *v,
+            Error::Exit => return Err(Error::Exit),
+        };
+        let found = self.konts[kbase.min(self.konts.len())..].iter().rposition(|k| matches!(k, Kont::Guard { .. }));
+        let at = match found {
+            Some(i) => kbase + i,
+            None => return Err(Error::Raise(Box::new(condition))),
+        };
+        while self.konts.len() > at + 1 {
+            self.konts.pop();
+        }
+        match self.konts.pop() {
+            Some(Kont::Guard { node, env, vbase }) => {
+                self.vstack.truncate(vbase);
+                match &*node {
+                    Node::Guard { handler, .. } => {
+                        let frame = Frame::new(vec![condition], Some(env));
+                        Ok(Step::Eval(handler.clone(), frame))
+                    }
+                    _ => internal("guard node"),
+                }
+            }
+            _ => internal("guard continuation"),
+        }
+    }
+
+    fn push(&mut self, k: Kont) -> R<()> {
+        if self.konts.len() >= MAX_DEPTH {
+            return fail(format!("recursion too deep (limit {})", MAX_DEPTH));
+        }
+        self.konts.push(k);
+        Ok(())
+    }
+
+    /// Values of nodes that need no evaluation step: constants, variables, lambdas.
+    #[inline]
+    fn simple(&mut self, node: &Node, env: &Env) -> R<Option<Value>> {
+        match fast(node, env) {
+            Some(v) => Ok(Some(v)),
+            None => self.simple_slow(node, env),
+        }
+    }
+
+    /// [`simple`] for lambdas, and the errors of unbound or unassigned variables.
+    #[inline(never)]
+    fn simple_slow(&mut self, node: &Node, env: &Env) -> R<Option<Value>> {
+        Ok(Some(match node {
+            Node::Const(v) => v.clone(),
+            Node::Local { depth, index, name } => match local(env, *depth, *index) {
+                Some(Value::Unassigned) | None => return Err(used_before_definition(name)),
+                Some(v) => v,
+            },
+            Node::Global(cell) => {
+                let v = cell.value.borrow().clone();
+                if let Value::Unassigned = v {
+                    return Err(unbound(cell));
+                }
+                v
+            }
+            Node::Lambda(info) => Closure::new(info.clone(), env.clone()),
+            _ => return Ok(None),
+        }))
+    }
+
+    /// Like [`simple`], and also calls of ordinary primitives on simple arguments.
+    fn inline(&mut self, node: &Node, env: &Env) -> R<Option<Value>> {
+        if let Node::Call(f, args, simple_args) = node {
+            if !simple_args {
+                return Ok(None);
+            }
+            let p = match self.simple(f, env)? {
+                Some(Value::Prim(p)) if p.special == Special::No => p,
+                _ => return Ok(None),
+            };
+            let base = self.vstack.len();
+            for a in args {
+                if let Some(v) = fast(a, env) {
+                    self.vstack.push(v);
+                    continue;
+                }
+                match self.simple(a, env) {
+                    Ok(Some(v)) => self.vstack.push(v),
+                    Ok(None) => {
+                        self.vstack.truncate(base);
+                        return internal("inline argument");
+                    }
+                    Err(e) => {
+                        self.vstack.truncate(base);
+                        return Err(e);
+                    }
+                }
+            }
+            return self.call_primitive(p, base, base).map(Some);
+        }
+        self.simple(node, env)
+    }
+
+    /// Calls `p` with the values on `vstack` from `args`, then pops the stack to `pop_to`.
+    fn call_primitive(&mut self, p: &'static Primitive, args: usize, pop_to: usize) -> R<Value> {
+        let n = self.vstack.len().saturating_sub(args);
+        if n < p.min_args || p.max_args.map_or(false, |max| n > max) {
+            self.vstack.truncate(pop_to);
+            return Err(arity_error(p.name, p.min_args, p.max_args, n));
+        }
+        // The primitive borrows the arguments while holding the interpreter: lend it the stack.
+        let stack = std::mem::take(&mut self.vstack);
+        let result = (p.func)(self, stack.get(args..).unwrap_or(&[]));
+        self.vstack = stack;
+        self.vstack.truncate(pop_to);
+        result
+    }
+
+    /// Evaluates `node` until it needs a sub-evaluation or has a value.
+    fn eval(&mut self, mut node: NodeRef, mut env: Env) -> R<Step> {
+        loop {
+            let next: NodeRef = match &*node {
+                Node::Const(_) | Node::Local { .. } | Node::Global(_) | Node::Lambda(_) => {
+                    return match self.simple(&node, &env)? {
+                        Some(v) => Ok(Step::Return(v)),
+                        None => internal("simple node"),
+                    };
+                }
+                Node::If(test, then, otherwise) => match self.inline(test, &env)? {
+                    Some(v) => {
+                        if v.is_true() {
+                            then.clone()
+                        } else {
+                            otherwise.clone()
+                        }
+                    }
+                    None => {
+                        let test = test.clone();
+                        self.push(Kont::If { node: node.clone(), env: env.clone() })?;
+                        test
+                    }
+                },
+                Node::Seq(body) => {
+                    let first = match body.first() {
+                        Some(f) => f.clone(),
+                        None => return Ok(Step::Return(Value::Unspecified)),
+                    };
+                    self.push(Kont::Seq { node: node.clone(), next: 1, env: env.clone() })?;
+                    first
+                }
+                Node::Call(f, _, _) => {
+                    let base = self.vstack.len();
+                    match self.simple(f, &env)? {
+                        Some(v) => self.vstack.push(v),
+                        None => {
+                            let f = f.clone();
+                            self.push(Kont::Args { node: node.clone(), next: 1, base, env: env.clone() })?;
+                            node = f;
+                            continue;
+                        }
+                    }
+                    match self.call_args(node, 1, base, env)? {
+                        Step::Eval(n, e) => {
+                            node = n;
+                            env = e;
+                            continue;
+                        }
+                        ret => return Ok(ret),
+                    }
+                }
+                Node::SetLocal { value, .. } => match self.inline(value, &env)? {
+                    Some(v) => return self.set_local(&node, &env, v),
+                    None => {
+                        let value = value.clone();
+                        self.push(Kont::SetLocal { node: node.clone(), env: env.clone() })?;
+                        value
+                    }
+                },
+                Node::SetGlobal { cell, value } | Node::DefineGlobal { cell, value } => {
+                    let define = matches!(*node, Node::DefineGlobal { .. });
+                    match self.inline(value, &env)? {
+                        Some(v) => return set_global(cell, define, v).map(Step::Return),
+                        None => {
+                            let value = value.clone();
+                            self.push(Kont::SetGlobal { cell: cell.clone(), define })?;
+                            value
+                        }
+                    }
+                }
+                Node::And(parts) | Node::Or(parts) => {
+                    let first = match parts.first() {
+                        Some(f) => f.clone(),
+                        None => return Ok(Step::Return(Value::Bool(matches!(*node, Node::And(_))))),
+                    };
+                    let k = if matches!(*node, Node::And(_)) {
+                        Kont::And { node: node.clone(), next: 1, env: env.clone() }
+                    } else {
+                        Kont::Or { node: node.clone(), next: 1, env: env.clone() }
+                    };
+                    self.push(k)?;
+                    first
+                }
+                Node::Let { .. } => {
+                    let base = self.vstack.len();
+                    match self.let_inits(node, 0, base, env)? {
+                        Step::Eval(n, e) => {
+                            node = n;
+                            env = e;
+                            continue;
+                        }
+                        ret => return Ok(ret),
+                    }
+                }
+                Node::Letrec { frame_size, .. } => {
+                    let frame = Frame::new(vec![Value::Unassigned; *frame_size], Some(env));
+                    match self.letrec_inits(node, 0, frame)? {
+                        Step::Eval(n, e) => {
+                            node = n;
+                            env = e;
+                            continue;
+                        }
+                        ret => return Ok(ret),
+                    }
+                }
+                Node::CondArrow { test, .. } => {
+                    let test = test.clone();
+                    self.push(Kont::CondArrow { node: node.clone(), env: env.clone() })?;
+                    test
+                }
+                Node::Case { key, .. } => {
+                    let key = key.clone();
+                    self.push(Kont::Case { node: node.clone(), env: env.clone() })?;
+                    key
+                }
+                Node::Guard { body, .. } => {
+                    let body = body.clone();
+                    self.push(Kont::Guard { node: node.clone(), env: env.clone(), vbase: self.vstack.len() })?;
+                    body
+                }
+            };
+            node = next;
+        }
+    }
+
+    /// Continues with the value of a sub-evaluation.
+    fn resume(&mut self, k: Kont, value: Value) -> R<Step> {
+        match k {
+            Kont::If { node, env } => match &*node {
+                Node::If(_, then, otherwise) => {
+                    Ok(Step::Eval(if value.is_true() { then.clone() } else { otherwise.clone() }, env))
+                }
+                _ => internal("if"),
+            },
+            Kont::Seq { node, next, env } => match &*node {
+                Node::Seq(body) => {
+                    let part = match body.get(next) {
+                        Some(p) => p.clone(),
+                        None => return internal("seq"),
+                    };
+                    if next + 1 < body.len() {
+                        self.push(Kont::Seq { node: node.clone(), next: next + 1, env: env.clone() })?;
+                    }
+                    Ok(Step::Eval(part, env))
+                }
+                _ => internal("seq"),
+            },
+            Kont::Args { node, next, base, env } => {
+                self.vstack.push(value);
+                self.call_args(node, next, base, env)
+            }
+            Kont::Let { node, next, base, env } => {
+                self.vstack.push(value);
+                self.let_inits(node, next, base, env)
+            }
+            Kont::Letrec { node, next, env } => {
+                store(&env, next - 1, value)?;
+                self.letrec_inits(node, next, env)
+            }
+            Kont::SetLocal { node, env } => self.set_local(&node, &env, value),
+            Kont::SetGlobal { cell, define } => set_global(&cell, define, value).map(Step::Return),
+            Kont::And { node, next, env } | Kont::Or { node, next, env } => {
+                let (parts, is_and) = match &*node {
+                    Node::And(parts) => (parts, true),
+                    Node::Or(parts) => (parts, false),
+                    _ => return internal("and/or"),
+                };
+                if value.is_true() != is_and || next >= parts.len() {
+                    return Ok(Step::Return(value));
+                }
+                let part = parts[next].clone();
+                if next + 1 < parts.len() {
+                    let k = if is_and {
+                        Kont::And { node: node.clone(), next: next + 1, env: env.clone() }
+                    } else {
+                        Kont::Or { node: node.clone(), next: next + 1, env: env.clone() }
+                    };
+                    self.push(k)?;
+                }
+                Ok(Step::Eval(part, env))
+            }
+            Kont::CondArrow { node, env } => match &*node {
+                Node::CondArrow { receiver, rest, .. } => {
+                    if value.is_true() {
+                        self.push(Kont::CallWith { arg: value })?;
+                        Ok(Step::Eval(receiver.clone(), env))
+                    } else {
+                        Ok(Step::Eval(rest.clone(), env))
+                    }
+                }
+                _ => internal("cond"),
+            },
+            Kont::CallWith { arg } => {
+                let base = self.vstack.len();
+                self.vstack.push(value);
+                self.vstack.push(arg);
+                self.apply(base, None)
+            }
+            Kont::Case { node, env } => match &*node {
+                Node::Case { clauses, default, .. } => {
+                    let body = clauses
+                        .iter()
+                        .find(|c| c.data.iter().any(|d| eqv(d, &value)))
+                        .map(|c| &c.body)
+                        .or(default.as_ref());
+                    match body {
+                        None => Ok(Step::Return(Value::Unspecified)),
+                        Some(CaseBody::Exprs(body)) => Ok(Step::Eval(body.clone(), env)),
+                        Some(CaseBody::Arrow(receiver)) => {
+                            self.push(Kont::CallWith { arg: value })?;
+                            Ok(Step::Eval(receiver.clone(), env))
+                        }
+                    }
+                }
+                _ => internal("case"),
+            },
+            Kont::Guard { .. } => Ok(Step::Return(value)),
+        }
+    }
+
+    /// Evaluates the parts of a `Call` node from part `next` (part 0 is the operator, part
+    /// i + 1 argument i), pushing their values, then applies.
+    fn call_args(&mut self, node: NodeRef, next: usize, base: usize, env: Env) -> R<Step> {
+        let args = match &*node {
+            Node::Call(_, args, _) => args,
+            _ => return internal("call"),
+        };
+        let first_arg = next.saturating_sub(1);
+        for (i, a) in args.iter().enumerate().skip(first_arg) {
+            if let Some(v) = fast(a, &env) {
+                self.vstack.push(v);
+                continue;
+            }
+            match self.inline(a, &env) {
+                Ok(Some(v)) => self.vstack.push(v),
+                Ok(None) => {
+                    let a = a.clone();
+                    if let Err(e) = self.push(Kont::Args { node: node.clone(), next: i + 2, base, env: env.clone() }) {
+                        self.vstack.truncate(base);
+                        return Err(e);
+                    }
+                    return Ok(Step::Eval(a, env));
+                }
+                Err(e) => {
+                    self.vstack.truncate(base);
+                    return Err(e);
+                }
+            }
+        }
+        self.apply(base, Some(env))
+    }
+
+    /// Applies the procedure at `vstack[base]` to the values above it. `recycle` is the frame
+    /// of the caller, which a tail call may reuse for the callee when nothing else holds it.
+    fn apply(&mut self, base: usize, recycle: Option<Env>) -> R<Step> {
+        loop {
+            let f = match self.vstack.get_mut(base) {
+                Some(slot) => std::mem::take(slot),
+                None => return internal("apply"),
+            };
+            match f {
+                Value::Prim(p) => match p.special {
+                    Special::No => return self.call_primitive(p, base + 1, base).map(Step::Return),
+                    Special::Apply => {
+                        // (apply f a ... list): spread the list and call f in place.
+                        let n = self.vstack.len() - base - 1;
+                        if n < 2 {
+                            self.vstack.truncate(base);
+                            return Err(arity_error("apply", 2, None, n));
+                        }
+                        let list = self.vstack.pop().unwrap_or(Value::Nil);
+                        let items = match list_to_vec("apply", &list) {
+                            Ok(items) => items,
+                            Err(e) => {
+                                self.vstack.truncate(base);
+                                return Err(e);
+                            }
+                        };
+                        self.vstack.remove(base);
+                        self.vstack.extend(items);
+                    }
+                    Special::Eval => {
+                        let n = self.vstack.len() - base - 1;
+                        if n != 1 && n != 2 {
+                            self.vstack.truncate(base);
+                            return Err(arity_error("eval", 1, Some(2), n));
+                        }
+                        let datum = self.vstack.get(base + 1).cloned().unwrap_or(Value::Nil);
+                        self.vstack.truncate(base);
+                        let node = Compiler::new(&mut self.globals, false).compile_toplevel(&datum)?;
+                        return Ok(Step::Eval(node, self.top_env.clone()));
+                    }
+                },
+                Value::Closure(c) => {
+                    let env = self.bind(&c, base, recycle)?;
+                    return Ok(Step::Eval(c.info.body.clone(), env));
+                }
+                other => {
+                    self.vstack.truncate(base);
+                    return fail(format!("not a procedure: {}", write_short(&other)));
+                }
+            }
+        }
+    }
+
+    /// A new frame for calling `c` with the arguments on `vstack` above `base`; pops them.
+    fn bind(&mut self, c: &Closure, base: usize, recycle: Option<Env>) -> R<Env> {
+        let info = &c.info;
+        let n = self.vstack.len() - base - 1;
+        if n < info.required || (!info.rest && n > info.required) {
+            self.vstack.truncate(base);
+            let name = info.name.as_ref().map_or("#<procedure>", |s| s.name());
+            return Err(arity_error(name, info.required, if info.rest { None } else { Some(info.required) }, n));
+        }
+        if heap_used() > HEAP_LIMIT {
+            self.vstack.truncate(base);
+            return Err(out_of_memory());
+        }
+        let rest = if info.rest {
+            let mut rest = Value::Nil;
+            while self.vstack.len() > base + 1 + info.required {
+                let v = self.vstack.pop().unwrap_or(Value::Nil);
+                rest = cons(v, rest);
+            }
+            Some(rest)
+        } else {
+            None
+        };
+        // A loop's tail call leaves the caller's frame unreferenced: refill it instead of
+        // allocating a new one (this is most of the speed of named-let loops).
+        if let Some(mut frame) = recycle {
+            if let Some(f) = Rc::get_mut(&mut frame) {
+                let slots = f.slots.get_mut();
+                let old_capacity = slots.capacity();
+                release_all(slots);
+                slots.extend(self.vstack.drain(base + 1..));
+                slots.extend(rest);
+                if slots.len() < info.frame_size {
+                    slots.resize(info.frame_size, Value::Unassigned);
+                }
+                heap_sub(frame_bytes(old_capacity));
+                heap_add(frame_bytes(slots.capacity()));
+                f.parent = Some(c.env.clone());
+                self.vstack.truncate(base);
+                return Ok(frame);
+            }
+        }
+        let mut slots = Vec::with_capacity(info.frame_size.max(1));
+        slots.extend(self.vstack.drain(base + 1..));
+        slots.extend(rest);
+        self.vstack.truncate(base);
+        slots.resize(info.frame_size, Value::Unassigned);
+        Ok(Frame::new(slots, Some(c.env.clone())))
+    }
+
+    fn let_inits(&mut self, node: NodeRef, next: usize, base: usize, env: Env) -> R<Step> {
+        let (inits, frame_size, body) = match &*node {
+            Node::Let { inits, frame_size, body } => (inits, *frame_size, body),
+            _ => return internal("let"),
+        };
+        for (i, init) in inits.iter().enumerate().skip(next) {
+            match self.inline(init, &env) {
+                Ok(Some(v)) => self.vstack.push(v),
+                Ok(None) => {
+                    let init = init.clone();
+                    if let Err(e) = self.push(Kont::Let { node: node.clone(), next: i + 1, base, env: env.clone() }) {
+                        self.vstack.truncate(base);
+                        return Err(e);
+                    }
+                    return Ok(Step::Eval(init, env));
+                }
+                Err(e) => {
+                    self.vstack.truncate(base);
+                    return Err(e);
+                }
+            }
+        }
+        let mut slots = Vec::with_capacity(frame_size);
+        slots.extend(self.vstack.drain(base..));
+        slots.resize(frame_size, Value::Unassigned);
+        Ok(Step::Eval(body.clone(), Frame::new(slots, Some(env))))
+    }
+
+    /// Evaluates `Letrec` inits from `next` inside `frame`, then the body.
+    fn letrec_inits(&mut self, node: NodeRef, next: usize, frame: Env) -> R<Step> {
+        let (inits, body) = match &*node {
+            Node::Letrec { inits, body, .. } => (inits, body),
+            _ => return internal("letrec"),
+        };
+        for (i, init) in inits.iter().enumerate().skip(next) {
+            match self.inline(init, &frame)? {
+                Some(v) => store(&frame, i, v)?,
+                None => {
+                    let init = init.clone();
+                    self.push(Kont::Letrec { node: node.clone(), next: i + 1, env: frame.clone() })?;
+                    return Ok(Step::Eval(init, frame));
+                }
+            }
+        }
+        Ok(Step::Eval(body.clone(), frame))
+    }
+
+    fn set_local(&mut self, node: &Node, env: &Env, value: Value) -> R<Step> {
+        match node {
+            Node::SetLocal { depth, index, .. } => {
+                let mut frame = env;
+                for _ in 0..*depth {
+                    frame = match &frame.parent {
+                        Some(p) => p,
+                        None => return internal("frame depth"),
+                    };
+                }
+                store(frame, *index, value)?;
+                Ok(Step::Return(Value::Unspecified))
+            }
+            _ => internal("set!"),
+        }
+    }
+}
+
+/// The value of a constant or a bound, assigned variable; None for anything else (including
+/// the error cases, which [`Interp::simple_slow`] then reports).
+#[inline(always)]
+fn fast(node: &Node, env: &Env) -> Option<Value> {
+    match node {
+        Node::Const(v) => Some(v.clone()),
+        Node::Local { depth, index, .. } => match local(env, *depth, *index) {
+            Some(Value::Unassigned) => None,
+            v => v,
+        },
+        Node::Global(cell) => match &*cell.value.borrow() {
+            Value::Unassigned => None,
+            v => Some(v.clone()),
+        },
+        _ => None,
+    }
+}
+
+#[inline]
+fn local(env: &Env, depth: usize, index: usize) -> Option<Value> {
+    let mut frame = env;
+    for _ in 0..depth {
+        frame = frame.parent.as_ref()?;
+    }
+    let slots = frame.slots.borrow();
+    slots.get(index).cloned()
+}
+
+#[cold]
+fn used_before_definition(name: &Symbol) -> Error {
+    error(format!("{} is used before its definition", name.name()))
+}
+
+#[cold]
+fn unbound(cell: &Global) -> Error {
+    error(format!("unbound variable: {}", cell.name.name()))
+}
+
+fn store(frame: &Env, index: usize, value: Value) -> R<()> {
+    let old = {
+        let mut slots = frame.slots.borrow_mut();
+        match slots.get_mut(index) {
+            Some(slot) => std::mem::replace(slot, value),
+            None => return internal("frame slot"),
+        }
+    };
+    // Dropped after the borrow ends: freeing it may free other frames.
+    drop(old);
+    Ok(())
+}
+
+fn set_global(cell: &Global, define: bool, value: Value) -> R<Value> {
+    if !define && matches!(*cell.value.borrow(), Value::Unassigned) {
+        return fail(format!("set!: unbound variable: {}", cell.name.name()));
+    }
+    let old = cell.value.replace(value);
+    drop(old);
+    Ok(Value::Unspecified)
+}
+
+pub fn arity_error(name: &str, min: usize, max: Option<usize>, got: usize) -> Error {
+    let plural = |n: usize| if n == 1 { "argument" } else { "arguments" };
+    let expected = match max {
+        Some(max) if max == min => format!("{} {}", min, plural(min)),
+        Some(max) => format!("{} to {} arguments", min, max),
+        None => format!("at least {} {}", min, plural(min)),
+    };
+    error(format!("{}: expected {}, got {}", name, expected, got))
+}

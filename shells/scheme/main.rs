@@ -1,0 +1,162 @@
+//! `scheme`: a Scheme REPL over the shared state. Expressions may span lines (the prompt turns
+//! into `...>` while one is incomplete); every complete expression on a line is evaluated and
+//! its value printed in `write` form. Errors print one `error: ...` line and leave the session
+//! and its definitions intact.
+//!
+//! Modules: `reader` (text to data), `compile` (data to a node tree with resolved variables),
+//! `eval` (the evaluator, an explicit-stack machine), `printer`, `value` (data types, memory
+//! accounting), the primitive families `numbers`, `lists`, `strings`, `tables` (vectors and hash
+//! tables), `host` (state bindings), `builtins` (registration, control, output), `prelude`
+//! (library procedures written in Scheme) and `help`.
+
+mod builtins;
+mod compile;
+mod eval;
+mod help;
+mod host;
+mod lists;
+mod numbers;
+mod prelude;
+mod printer;
+mod reader;
+mod strings;
+mod tables;
+mod value;
+
+use opshell_guest::{Control, Output, Shell};
+
+use crate::eval::Interp;
+use crate::reader::Read;
+use crate::value::Error;
+
+const PROMPT: &str = "scheme> ";
+const CONTINUATION_PROMPT: &str = "...> ";
+/// Longest expression the REPL buffers while waiting for it to complete.
+const MAX_PENDING: usize = 1024 * 1024;
+
+struct Scheme {
+    interp: Interp,
+    /// Input of an expression not yet complete.
+    pending: String,
+    /// Whether the operator's terminal is at the start of a line.
+    at_line_start: bool,
+}
+
+impl Scheme {
+    fn new() -> Scheme {
+        Scheme { interp: Interp::new(), pending: String::new(), at_line_start: true }
+    }
+
+    /// Moves what the program displayed to the operator.
+    fn flush(&mut self, out: &mut Output) {
+        if !self.interp.out.is_empty() {
+            let text = std::mem::take(&mut self.interp.out);
+            self.at_line_start = text.ends_with('\n');
+            out.text(&text);
+        }
+    }
+
+    fn fresh_line(&mut self, out: &mut Output) {
+        self.flush(out);
+        if !self.at_line_start {
+            out.text("\n");
+            self.at_line_start = true;
+        }
+    }
+
+    /// Evaluates one top-level datum and prints its value or error.
+    fn evaluate(&mut self, datum: &value::Value, out: &mut Output) -> Control {
+        let result = self.interp.eval_toplevel(datum);
+        match result {
+            Ok(value::Value::Unspecified) => self.flush(out),
+            Ok(v) => {
+                self.fresh_line(out);
+                out.line(&printer::write_string(&v));
+            }
+            Err(Error::Raise(condition)) => {
+                self.fresh_line(out);
+                out.error(&builtins::report(&condition));
+            }
+            Err(Error::Exit) => {
+                self.fresh_line(out);
+                out.line("bye");
+                return Control::Close;
+            }
+        }
+        Control::Continue
+    }
+}
+
+impl Shell for Scheme {
+    fn greet(&mut self, out: &mut Output) {
+        out.line("scheme shell; (help) lists what exists, (exit) or ,q leaves");
+        if let Some(e) = &self.interp.startup_error {
+            out.error(e);
+        }
+    }
+
+    fn prompt(&self) -> &str {
+        if self.pending.is_empty() {
+            PROMPT
+        } else {
+            CONTINUATION_PROMPT
+        }
+    }
+
+    fn line(&mut self, line: &str, out: &mut Output) -> Control {
+        self.interp.out_total = 0;
+        self.at_line_start = true;
+        let command = line.trim();
+        if command == ",q" || command == ",quit" {
+            self.pending.clear();
+            out.line("bye");
+            return Control::Close;
+        }
+        if self.pending.len() + line.len() >= MAX_PENDING {
+            self.pending.clear();
+            out.error(&format!("expression longer than {} bytes; discarded", MAX_PENDING));
+            return Control::Continue;
+        }
+        self.pending.push_str(line);
+        self.pending.push('\n');
+        let mut pos = 0;
+        let control = loop {
+            match reader::read(&self.pending, pos) {
+                Read::Datum(datum, end) => {
+                    pos = end;
+                    if self.evaluate(&datum, out) == Control::Close {
+                        break Control::Close;
+                    }
+                }
+                Read::Nothing => {
+                    self.pending.clear();
+                    break Control::Continue;
+                }
+                Read::Incomplete => {
+                    self.pending.drain(..pos);
+                    break Control::Continue;
+                }
+                Read::Error(message) => {
+                    self.pending.clear();
+                    self.fresh_line(out);
+                    out.error(&format!("read: {} (the rest of the input was discarded)", message));
+                    break Control::Continue;
+                }
+            }
+        };
+        if control == Control::Close {
+            self.pending.clear();
+        }
+        self.fresh_line(out);
+        control
+    }
+
+    fn end_of_input(&mut self, out: &mut Output) {
+        out.text("\n");
+        if !self.pending.trim().is_empty() {
+            out.error("incomplete expression at end of input");
+        }
+    }
+}
+
+opshell_guest::export_shell!(Scheme, Scheme::new());

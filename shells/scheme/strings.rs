@@ -1,0 +1,278 @@
+//! Strings, characters and symbols. Strings are immutable UTF-8; indexes count characters.
+
+use crate::builtins::{character, index, make_list, prim, string, symbol, type_error, ANY};
+use crate::eval::{Interp, Primitive};
+use crate::printer::display_string;
+use crate::value::{fail, list_to_vec, reserve, Symbol, Value, R};
+
+pub static PRIMS: &[Primitive] = &[
+    prim!("string?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Str(_))))),
+    prim!("symbol?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Sym(_))))),
+    prim!("char?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Char(_))))),
+    prim!("string-length", 1, Some(1), |_, a| Ok(Value::Int(char_count(string("string-length", &a[0])?) as i64))),
+    prim!("string-ref", 2, Some(2), |_, a| {
+        let s = string("string-ref", &a[0])?;
+        let k = index("string-ref", &a[1])?;
+        match s.chars().nth(k) {
+            Some(c) => Ok(Value::Char(c)),
+            None => fail(format!("string-ref: index {} is out of range for a string of length {}", k, char_count(s))),
+        }
+    }),
+    prim!("substring", 2, Some(3), |_, a| slice("substring", a)),
+    prim!("string-copy", 1, Some(3), |_, a| slice("string-copy", a)),
+    prim!("string-append", 0, ANY, |_, a| {
+        let mut total = 0usize;
+        for v in a {
+            total += string("string-append", v)?.len();
+        }
+        reserve(total)?;
+        let mut out = String::with_capacity(total);
+        for v in a {
+            out.push_str(string("string-append", v)?);
+        }
+        Ok(Value::str(out))
+    }),
+    prim!("string", 0, ANY, |_, a| {
+        // Characters, as in R7RS; other values are displayed (handy for building text).
+        let mut out = String::new();
+        for v in a {
+            match v {
+                Value::Char(c) => out.push(*c),
+                other => out.push_str(&display_string(other)),
+            }
+            reserve(out.len())?;
+        }
+        Ok(Value::str(out))
+    }),
+    prim!("make-string", 1, Some(2), |_, a| {
+        let n = index("make-string", &a[0])?;
+        let c = match a.get(1) {
+            Some(v) => character("make-string", v)?,
+            None => ' ',
+        };
+        reserve(n.saturating_mul(c.len_utf8()))?;
+        Ok(Value::str(std::iter::repeat(c).take(n).collect::<String>()))
+    }),
+    prim!("string-null?", 1, Some(1), |_, a| Ok(Value::Bool(string("string-null?", &a[0])?.is_empty()))),
+    prim!("string=?", 1, ANY, |_, a| compare("string=?", a, false, |o| o.is_eq())),
+    prim!("string<?", 1, ANY, |_, a| compare("string<?", a, false, |o| o.is_lt())),
+    prim!("string>?", 1, ANY, |_, a| compare("string>?", a, false, |o| o.is_gt())),
+    prim!("string<=?", 1, ANY, |_, a| compare("string<=?", a, false, |o| o.is_le())),
+    prim!("string>=?", 1, ANY, |_, a| compare("string>=?", a, false, |o| o.is_ge())),
+    prim!("string-ci=?", 1, ANY, |_, a| compare("string-ci=?", a, true, |o| o.is_eq())),
+    prim!("string-ci<?", 1, ANY, |_, a| compare("string-ci<?", a, true, |o| o.is_lt())),
+    prim!("string-upcase", 1, Some(1), |_, a| Ok(Value::str(string("string-upcase", &a[0])?.to_uppercase()))),
+    prim!("string-downcase", 1, Some(1), |_, a| Ok(Value::str(string("string-downcase", &a[0])?.to_lowercase()))),
+    prim!("string-reverse", 1, Some(1), |_, a| Ok(Value::str(string("string-reverse", &a[0])?.chars().rev().collect::<String>()))),
+    prim!("string-index", 2, Some(2), |_, a| {
+        let s = string("string-index", &a[0])?;
+        let c = character("string-index", &a[1])?;
+        Ok(s.chars().position(|x| x == c).map_or(Value::Bool(false), |i| Value::Int(i as i64)))
+    }),
+    prim!("string-contains", 2, Some(2), |_, a| {
+        let s = string("string-contains", &a[0])?;
+        let pattern = string("string-contains", &a[1])?;
+        Ok(s.find(pattern).map_or(Value::Bool(false), |b| Value::Int(char_count(&s[..b]) as i64)))
+    }),
+    prim!("string-prefix?", 2, Some(2), |_, a| {
+        Ok(Value::Bool(string("string-prefix?", &a[1])?.starts_with(string("string-prefix?", &a[0])?)))
+    }),
+    prim!("string-suffix?", 2, Some(2), |_, a| {
+        Ok(Value::Bool(string("string-suffix?", &a[1])?.ends_with(string("string-suffix?", &a[0])?)))
+    }),
+    prim!("string-trim", 1, Some(1), |_, a| Ok(Value::str(string("string-trim", &a[0])?.trim()))),
+    prim!("string-trim-left", 1, Some(1), |_, a| Ok(Value::str(string("string-trim-left", &a[0])?.trim_start()))),
+    prim!("string-trim-right", 1, Some(1), |_, a| Ok(Value::str(string("string-trim-right", &a[0])?.trim_end()))),
+    prim!("string-pad-left", 2, Some(3), |_, a| pad("string-pad-left", a, true)),
+    prim!("string-pad-right", 2, Some(3), |_, a| pad("string-pad-right", a, false)),
+    prim!("string-split", 1, Some(2), split),
+    prim!("string-join", 1, Some(2), join),
+    prim!("string->list", 1, Some(3), |_, a| {
+        let s = sub("string->list", a)?;
+        reserve(s.len() * crate::value::PAIR_BYTES)?;
+        make_list(s.chars().map(Value::Char).collect())
+    }),
+    prim!("list->string", 1, Some(1), |_, a| {
+        let mut out = String::new();
+        for v in list_to_vec("list->string", &a[0])? {
+            out.push(character("list->string", &v)?);
+        }
+        reserve(out.len())?;
+        Ok(Value::str(out))
+    }),
+    prim!("string->symbol", 1, Some(1), |_, a| Ok(Value::Sym(Symbol::intern(string("string->symbol", &a[0])?)))),
+    prim!("symbol->string", 1, Some(1), |_, a| Ok(Value::str(symbol("symbol->string", &a[0])?.name()))),
+    prim!("symbol=?", 1, ANY, |_, a| {
+        let first = symbol("symbol=?", &a[0])?;
+        for v in &a[1..] {
+            if symbol("symbol=?", v)? != first {
+                return Ok(Value::Bool(false));
+            }
+        }
+        Ok(Value::Bool(true))
+    }),
+    prim!("char->integer", 1, Some(1), |_, a| Ok(Value::Int(character("char->integer", &a[0])? as i64))),
+    prim!("integer->char", 1, Some(1), |_, a| {
+        let n = index("integer->char", &a[0])?;
+        u32::try_from(n)
+            .ok()
+            .and_then(char::from_u32)
+            .map(Value::Char)
+            .map_or_else(|| fail(format!("integer->char: {} is not a character code", n)), Ok)
+    }),
+    prim!("char-upcase", 1, Some(1), |_, a| {
+        Ok(Value::Char(character("char-upcase", &a[0])?.to_uppercase().next().unwrap_or(' ')))
+    }),
+    prim!("char-downcase", 1, Some(1), |_, a| {
+        Ok(Value::Char(character("char-downcase", &a[0])?.to_lowercase().next().unwrap_or(' ')))
+    }),
+    prim!("char-alphabetic?", 1, Some(1), |_, a| Ok(Value::Bool(character("char-alphabetic?", &a[0])?.is_alphabetic()))),
+    prim!("char-numeric?", 1, Some(1), |_, a| Ok(Value::Bool(character("char-numeric?", &a[0])?.is_numeric()))),
+    prim!("char-whitespace?", 1, Some(1), |_, a| Ok(Value::Bool(character("char-whitespace?", &a[0])?.is_whitespace()))),
+    prim!("char-upper-case?", 1, Some(1), |_, a| Ok(Value::Bool(character("char-upper-case?", &a[0])?.is_uppercase()))),
+    prim!("char-lower-case?", 1, Some(1), |_, a| Ok(Value::Bool(character("char-lower-case?", &a[0])?.is_lowercase()))),
+    prim!("digit-value", 1, Some(1), |_, a| {
+        Ok(character("digit-value", &a[0])?.to_digit(10).map_or(Value::Bool(false), |d| Value::Int(d as i64)))
+    }),
+    prim!("char=?", 1, ANY, |_, a| char_compare("char=?", a, |x, y| x == y)),
+    prim!("char<?", 1, ANY, |_, a| char_compare("char<?", a, |x, y| x < y)),
+    prim!("char>?", 1, ANY, |_, a| char_compare("char>?", a, |x, y| x > y)),
+    prim!("char<=?", 1, ANY, |_, a| char_compare("char<=?", a, |x, y| x <= y)),
+    prim!("char>=?", 1, ANY, |_, a| char_compare("char>=?", a, |x, y| x >= y)),
+    prim!("char-ci=?", 1, ANY, |_, a| {
+        char_compare("char-ci=?", a, |x, y| x.to_lowercase().eq(y.to_lowercase()))
+    }),
+];
+
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
+}
+
+/// Byte offset of character `k`, or None past the end.
+fn offset(s: &str, k: usize) -> Option<usize> {
+    if s.is_ascii() {
+        return if k <= s.len() { Some(k) } else { None };
+    }
+    if k == 0 {
+        return Some(0);
+    }
+    let mut count = 0;
+    for (i, _) in s.char_indices() {
+        if count == k {
+            return Some(i);
+        }
+        count += 1;
+    }
+    if count == k {
+        Some(s.len())
+    } else {
+        None
+    }
+}
+
+/// The part of `(proc s [start [end]])` the arguments select.
+fn sub<'a>(who: &str, a: &'a [Value]) -> R<&'a str> {
+    let s = string(who, &a[0])?;
+    let len = char_count(s);
+    let start = match a.get(1) {
+        Some(v) => index(who, v)?,
+        None => 0,
+    };
+    let end = match a.get(2) {
+        Some(v) => index(who, v)?,
+        None => len,
+    };
+    if start > end || end > len {
+        return fail(format!("{}: range {} to {} is outside a string of length {}", who, start, end, len));
+    }
+    match (offset(s, start), offset(s, end)) {
+        (Some(b), Some(e)) => Ok(&s[b..e]),
+        _ => fail(format!("{}: range out of bounds", who)),
+    }
+}
+
+fn slice(who: &str, a: &[Value]) -> R<Value> {
+    Ok(Value::str(sub(who, a)?))
+}
+
+fn compare(who: &str, a: &[Value], fold_case: bool, ok: fn(std::cmp::Ordering) -> bool) -> R<Value> {
+    let mut strings = Vec::with_capacity(a.len());
+    for v in a {
+        let s = string(who, v)?;
+        strings.push(if fold_case { s.to_lowercase() } else { s.to_string() });
+    }
+    Ok(Value::Bool(strings.windows(2).all(|w| ok(w[0].cmp(&w[1])))))
+}
+
+fn char_compare(who: &str, a: &[Value], ok: fn(char, char) -> bool) -> R<Value> {
+    let mut chars = Vec::with_capacity(a.len());
+    for v in a {
+        chars.push(character(who, v)?);
+    }
+    Ok(Value::Bool(chars.windows(2).all(|w| ok(w[0], w[1]))))
+}
+
+/// `(string-pad-left s n [char])`: pads or cuts to n characters, keeping the right end
+/// (left) or the left end (right), as for aligning numbers in columns.
+fn pad(who: &str, a: &[Value], left: bool) -> R<Value> {
+    let s = string(who, &a[0])?;
+    let n = index(who, &a[1])?;
+    let c = match a.get(2) {
+        Some(v) => character(who, v)?,
+        None => ' ',
+    };
+    reserve(n.saturating_mul(c.len_utf8()).saturating_add(s.len()))?;
+    let chars: Vec<char> = s.chars().collect();
+    let len = chars.len();
+    let out: String = if len >= n {
+        if left {
+            chars[len - n..].iter().collect()
+        } else {
+            chars[..n].iter().collect()
+        }
+    } else {
+        let fill: String = std::iter::repeat(c).take(n - len).collect();
+        if left {
+            fill + s
+        } else {
+            s.to_string() + &fill
+        }
+    };
+    Ok(Value::str(out))
+}
+
+/// `(string-split s [sep])`: by a character or string; without one, into whitespace-separated
+/// words.
+fn split(_: &mut Interp, a: &[Value]) -> R<Value> {
+    let s = string("string-split", &a[0])?;
+    reserve(s.len() * 2)?;
+    let parts: Vec<Value> = match a.get(1) {
+        None => s.split_whitespace().map(Value::str).collect(),
+        Some(Value::Char(c)) => s.split(*c).map(Value::str).collect(),
+        Some(Value::Str(sep)) if !sep.text.is_empty() => s.split(sep.text.as_str()).map(Value::str).collect(),
+        Some(other) => return type_error("string-split", "a character or non-empty string separator", other),
+    };
+    make_list(parts)
+}
+
+/// `(string-join list [sep])`, sep defaulting to a space.
+fn join(_: &mut Interp, a: &[Value]) -> R<Value> {
+    let items = list_to_vec("string-join", &a[0])?;
+    let sep = match a.get(1) {
+        Some(v) => string("string-join", v)?,
+        None => " ",
+    };
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(string("string-join", item)?);
+        reserve(out.len())?;
+    }
+    Ok(Value::str(out))
+}

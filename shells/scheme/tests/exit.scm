@@ -1,0 +1,4 @@
+(define x 1)
+(display "leaving")
+(exit)
+(display "never shown")

@@ -1,0 +1,5 @@
+(help 'host)
+(help 'vectors)
+(help 'no-such-group)
+; Every procedure help mentions is bound.
+(filter (lambda (name) (not (guard (e (#t #f)) (eval name) #t))) (%help-names))
