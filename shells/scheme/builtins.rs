@@ -79,6 +79,9 @@ static CORE: &[Primitive] = &[
     prim!("format", 1, ANY, format_prim),
     prim!("help", 0, Some(1), crate::help::help),
     prim!("%help-names", 0, Some(0), crate::help::names),
+    // Diagnostics: the accounted Scheme data, and the guest's linear memory.
+    prim!("%heap-bytes", 0, Some(0), |_, _| Ok(Value::Int(crate::value::heap_used() as i64))),
+    prim!("%memory-bytes", 0, Some(0), |_, _| Ok(Value::Int(memory_bytes()))),
     prim!("%check-procedure", 2, Some(2), |_, a| {
         procedure(symbol("%check-procedure", &a[0])?.name(), &a[1])?;
         Ok(Value::Unspecified)
@@ -109,6 +112,16 @@ pub fn install(interp: &mut Interp) -> Result<(), String> {
         interp.globals.define(p.name, Value::Prim(p));
     }
     crate::prelude::load(interp)
+}
+
+#[cfg(target_arch = "wasm32")]
+fn memory_bytes() -> i64 {
+    core::arch::wasm32::memory_size(0) as i64 * 65536
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn memory_bytes() -> i64 {
+    0
 }
 
 // ---------------------------------------------------------------------------------------------

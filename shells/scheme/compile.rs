@@ -54,6 +54,9 @@ pub enum CaseBody {
 
 pub struct LambdaInfo {
     pub name: Option<Symbol>,
+    /// Slot 0 of each call's frame holds the procedure itself (named let's loop variable):
+    /// recursion without a frame that refers to itself.
+    pub self_slot: bool,
     pub required: usize,
     pub rest: bool,
     /// Parameters plus internal defines.
@@ -80,6 +83,16 @@ impl Globals {
         let cell = Rc::new(Global { name: name.clone(), value: RefCell::new(Value::Unassigned) });
         self.cells.insert(name.name().to_string(), cell.clone());
         cell
+    }
+
+    /// The value of a bound global.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        let value = self.cells.get(name)?.value.borrow().clone();
+        if let Value::Unassigned = value {
+            None
+        } else {
+            Some(value)
+        }
     }
 
     pub fn define(&mut self, name: &str, value: Value) {
@@ -246,7 +259,7 @@ impl<'a> Compiler<'a> {
             },
             "unquote" | "unquote-splicing" => fail(format!("{}: not inside a quasiquote", keyword)),
             "lambda" => match args {
-                [params, body @ ..] if !body.is_empty() => Ok(node(Node::Lambda(self.lambda(None, params, body)?))),
+                [params, body @ ..] if !body.is_empty() => Ok(node(Node::Lambda(self.lambda(None, false, params, body)?))),
                 _ => syntax_error("lambda", x),
             },
             "define" => self.define(x, args),
@@ -318,7 +331,7 @@ impl<'a> Compiler<'a> {
                 if k.name() == "lambda" {
                     let items = parts("lambda", x)?;
                     if items.len() >= 3 {
-                        return Ok(node(Node::Lambda(self.lambda(Some(name.clone()), &items[1], &items[2..])?)));
+                        return Ok(node(Node::Lambda(self.lambda(Some(name.clone()), false, &items[1], &items[2..])?)));
                     }
                 }
             }
@@ -334,7 +347,7 @@ impl<'a> Compiler<'a> {
                     Some(n) => n,
                     None => return syntax_error("define", x),
                 };
-                let info = self.lambda(Some(name.clone()), &signature.cdr(), body)?;
+                let info = self.lambda(Some(name.clone()), false, &signature.cdr(), body)?;
                 (name, node(Node::Lambda(info)))
             }
             _ => return syntax_error("define", x),
@@ -342,7 +355,13 @@ impl<'a> Compiler<'a> {
         match self.frames.last() {
             None => Ok(node(Node::DefineGlobal { cell: self.globals.cell(&name), value })),
             Some(frame) => match frame.iter().rposition(|n| *n == name) {
-                Some(index) => Ok(node(Node::SetLocal { depth: 0, index, value })),
+                Some(index) => {
+                    let value = match &*value {
+                        Node::Lambda(info) => node(Node::Const(Value::FrameLambda(info.clone()))),
+                        _ => value,
+                    };
+                    Ok(node(Node::SetLocal { depth: 0, index, value }))
+                }
                 None => fail(format!(
                     "define: {} is defined in the middle of an expression; definitions go at top level or at the start of a body",
                     name.name()
@@ -380,13 +399,29 @@ impl<'a> Compiler<'a> {
         Ok((names, rest))
     }
 
-    fn lambda(&mut self, name: Option<Symbol>, params: &Value, body: &[Value]) -> R<Rc<LambdaInfo>> {
-        let (names, rest) = self.params(params)?;
+    /// A lambda; with `self_slot`, its name is bound in its own frame to the procedure itself.
+    fn lambda(&mut self, name: Option<Symbol>, self_slot: bool, params: &Value, body: &[Value]) -> R<Rc<LambdaInfo>> {
+        let (mut names, rest) = self.params(params)?;
         let required = names.len() - usize::from(rest);
+        if let (true, Some(n)) = (self_slot, &name) {
+            names.insert(0, n.clone());
+        }
         self.frames.push(names);
         let body = self.body(body);
         let frame = self.frames.pop().unwrap_or_default();
-        Ok(Rc::new(LambdaInfo { name, required, rest, frame_size: frame.len(), body: body? }))
+        Ok(Rc::new(LambdaInfo { name, self_slot, required, rest, frame_size: frame.len(), body: body? }))
+    }
+
+    /// Compiles the value of a variable of the innermost frame that is initialised inside that
+    /// frame (internal define, letrec, let*). A lambda there would close over the frame that
+    /// holds it, an Rc cycle never freed; it is stored as code instead, and reading the
+    /// variable makes the closure.
+    fn compile_own_frame_value(&mut self, x: &Value, name: &Symbol) -> R<NodeRef> {
+        let value = self.compile_named(x, name)?;
+        if let Node::Lambda(info) = &*value {
+            return Ok(node(Node::Const(Value::FrameLambda(info.clone()))));
+        }
+        Ok(value)
     }
 
     /// A body: internal defines first get slots in the innermost frame, then the expressions.
@@ -484,7 +519,8 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// `(let loop ((v init) ...) body)`: the inits are evaluated outside, then `loop` is called.
+    /// `(let loop ((v init) ...) body)`: a call of a lambda that finds itself as `loop` in
+    /// its own frame; the inits are evaluated outside.
     fn named_let(&mut self, x: &Value, name: &Symbol, bindings: &Value, body: &[Value]) -> R<NodeRef> {
         let bindings = self.bindings("let", x, bindings)?;
         let mut inits = Vec::with_capacity(bindings.len());
@@ -492,15 +528,8 @@ impl<'a> Compiler<'a> {
             inits.push(self.compile_named(init, var)?);
         }
         let params = list_from_vec(bindings.iter().map(|(n, _)| Value::Sym(n.clone())).collect());
-        self.frames.push(vec![name.clone()]);
-        let lambda = self.lambda(Some(name.clone()), &params, body);
-        self.frames.pop();
-        let procedure = node(Node::Letrec {
-            inits: vec![node(Node::Lambda(lambda?))],
-            frame_size: 1,
-            body: node(Node::Local { depth: 0, index: 0, name: name.clone() }),
-        });
-        Ok(node(call(procedure, inits)))
+        let lambda = self.lambda(Some(name.clone()), true, &params, body)?;
+        Ok(node(call(node(Node::Lambda(lambda)), inits)))
     }
 
     fn let_star(&mut self, x: &Value, args: &[Value]) -> R<NodeRef> {
@@ -512,7 +541,7 @@ impl<'a> Compiler<'a> {
                 let result = (|| -> R<(Vec<NodeRef>, NodeRef)> {
                     let mut inits = Vec::with_capacity(bindings.len());
                     for (name, init) in &bindings {
-                        inits.push(self.compile_named(init, name)?);
+                        inits.push(self.compile_own_frame_value(init, name)?);
                         if let Some(frame) = self.frames.last_mut() {
                             frame.push(name.clone());
                         }
@@ -536,7 +565,7 @@ impl<'a> Compiler<'a> {
                 let result = (|| -> R<(Vec<NodeRef>, NodeRef)> {
                     let mut inits = Vec::with_capacity(bindings.len());
                     for (name, init) in &bindings {
-                        inits.push(self.compile_named(init, name)?);
+                        inits.push(self.compile_own_frame_value(init, name)?);
                     }
                     let body = self.body(body)?;
                     Ok((inits, body))

@@ -267,6 +267,10 @@ impl Interp {
             Node::Const(v) => v.clone(),
             Node::Local { depth, index, name } => match local(env, *depth, *index) {
                 Some(Value::Unassigned) | None => return Err(used_before_definition(name)),
+                Some(Value::FrameLambda(info)) => match frame_at(env, *depth) {
+                    Some(frame) => Closure::new(info, frame.clone()),
+                    None => return internal("frame depth"),
+                },
                 Some(v) => v,
             },
             Node::Global(cell) => {
@@ -624,8 +628,9 @@ impl Interp {
                     }
                 },
                 Value::Closure(c) => {
-                    let env = self.bind(&c, base, recycle)?;
-                    return Ok(Step::Eval(c.info.body.clone(), env));
+                    let body = c.info.body.clone();
+                    let env = self.bind(c, base, recycle)?;
+                    return Ok(Step::Eval(body, env));
                 }
                 other => {
                     self.vstack.truncate(base);
@@ -636,7 +641,7 @@ impl Interp {
     }
 
     /// A new frame for calling `c` with the arguments on `vstack` above `base`; pops them.
-    fn bind(&mut self, c: &Closure, base: usize, recycle: Option<Env>) -> R<Env> {
+    fn bind(&mut self, c: Rc<Closure>, base: usize, recycle: Option<Env>) -> R<Env> {
         let info = &c.info;
         let n = self.vstack.len() - base - 1;
         if n < info.required || (!info.rest && n > info.required) {
@@ -665,6 +670,9 @@ impl Interp {
                 let slots = f.slots.get_mut();
                 let old_capacity = slots.capacity();
                 release_all(slots);
+                if info.self_slot {
+                    slots.push(Value::Closure(c.clone()));
+                }
                 slots.extend(self.vstack.drain(base + 1..));
                 slots.extend(rest);
                 if slots.len() < info.frame_size {
@@ -678,6 +686,9 @@ impl Interp {
             }
         }
         let mut slots = Vec::with_capacity(info.frame_size.max(1));
+        if info.self_slot {
+            slots.push(Value::Closure(c.clone()));
+        }
         slots.extend(self.vstack.drain(base + 1..));
         slots.extend(rest);
         self.vstack.truncate(base);
@@ -757,7 +768,7 @@ fn fast(node: &Node, env: &Env) -> Option<Value> {
     match node {
         Node::Const(v) => Some(v.clone()),
         Node::Local { depth, index, .. } => match local(env, *depth, *index) {
-            Some(Value::Unassigned) => None,
+            Some(Value::Unassigned | Value::FrameLambda(_)) => None,
             v => v,
         },
         Node::Global(cell) => match &*cell.value.borrow() {
@@ -769,12 +780,17 @@ fn fast(node: &Node, env: &Env) -> Option<Value> {
 }
 
 #[inline]
-fn local(env: &Env, depth: usize, index: usize) -> Option<Value> {
+fn frame_at(env: &Env, depth: usize) -> Option<&Env> {
     let mut frame = env;
     for _ in 0..depth {
         frame = frame.parent.as_ref()?;
     }
-    let slots = frame.slots.borrow();
+    Some(frame)
+}
+
+#[inline]
+fn local(env: &Env, depth: usize, index: usize) -> Option<Value> {
+    let slots = frame_at(env, depth)?.slots.borrow();
     slots.get(index).cloned()
 }
 

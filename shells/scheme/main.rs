@@ -27,7 +27,7 @@ use opshell_guest::{Control, Output, Shell};
 
 use crate::eval::Interp;
 use crate::reader::Read;
-use crate::value::Error;
+use crate::value::{cons, Error, Value};
 
 const PROMPT: &str = "scheme> ";
 const CONTINUATION_PROMPT: &str = "...> ";
@@ -45,6 +45,19 @@ struct Scheme {
 impl Scheme {
     fn new() -> Scheme {
         Scheme { interp: Interp::new(), pending: String::new(), at_line_start: true }
+    }
+
+    /// `help`, `exit` or `quit` typed without parentheses: operators mean the command, so it is
+    /// called (as long as the name still holds the built-in procedure).
+    fn command_word(&self, datum: &Value) -> Option<Value> {
+        let name = match datum {
+            Value::Sym(s) if matches!(s.name(), "help" | "exit" | "quit") => s.name(),
+            _ => return None,
+        };
+        match self.interp.globals.get(name) {
+            Some(Value::Prim(p)) if p.name == name => Some(datum.clone()),
+            _ => None,
+        }
     }
 
     /// Moves what the program displayed to the operator.
@@ -65,10 +78,18 @@ impl Scheme {
     }
 
     /// Evaluates one top-level datum and prints its value or error.
-    fn evaluate(&mut self, datum: &value::Value, out: &mut Output) -> Control {
+    fn evaluate(&mut self, datum: &Value, out: &mut Output) -> Control {
+        let call;
+        let datum = match self.command_word(datum) {
+            Some(word) => {
+                call = cons(word, Value::Nil);
+                &call
+            }
+            None => datum,
+        };
         let result = self.interp.eval_toplevel(datum);
         match result {
-            Ok(value::Value::Unspecified) => self.flush(out),
+            Ok(Value::Unspecified) => self.flush(out),
             Ok(v) => {
                 self.fresh_line(out);
                 out.line(&printer::write_string(&v));

@@ -109,6 +109,11 @@ impl Printer {
                 }
                 None => self.out.push_str("#<procedure>"),
             },
+            Value::FrameLambda(info) => {
+                self.out.push_str("#<procedure ");
+                self.out.push_str(info.name.as_ref().map_or("", |n| n.name()));
+                self.out.push('>');
+            }
             Value::Hash(h) => {
                 let n = h.map.borrow().len();
                 self.out.push_str(&format!("#<hash-table {}>", n));

@@ -19,3 +19,12 @@
 (equal? deep (nest 100000 'core))
 (set! deep #f)
 'done
+; Loops, internal helpers and library calls give their memory back.
+(define (work n)
+  (define (square x) (* x x))
+  (let loop ((i 0) (acc '()))
+    (if (= i n) (fold-left + 0 (map square (sort acc <))) (loop (+ i 1) (cons i acc)))))
+(work 10)
+(define before (%heap-bytes))
+(work 3000) (work 3000) (work 3000)
+(< (- (%heap-bytes) before) 1000)

@@ -21,8 +21,9 @@
 (and (member (string-append "scheme-test." "other") (kv-keys)) #t)
 ; The counter is shared: look at differences only.
 (define before (counter))
-(counter-add! 5)
-(counter-add! -2)
+(define after-add (counter-add! 5))
+(- after-add before)
+(- (counter-add! -2) before)
 (- (counter) before)
 (integer? (counter))
 ; Who am I.
