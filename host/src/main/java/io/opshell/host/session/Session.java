@@ -27,7 +27,9 @@ import org.slf4j.LoggerFactory;
 public final class Session implements Runnable, InputRouter.Sink {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
     /** Largest chunk read from the socket for one step. */
-    static final int READ_CHUNK = 64 * 1024;
+    static final int MAX_READ_CHUNK = 64 * 1024;
+    /** The read buffer starts this small and doubles while reads fill it (idle sessions stay cheap). */
+    static final int FIRST_READ_CHUNK = 4 * 1024;
     private static final byte[] EMPTY_LINE = {'\n'};
 
     private final long id;
@@ -92,7 +94,7 @@ public final class Session implements Runnable, InputRouter.Sink {
     }
 
     private void readLoop(InputStream in) throws IOException {
-        byte[] chunk = new byte[READ_CHUNK];
+        byte[] chunk = new byte[FIRST_READ_CHUNK];
         while (true) {
             int free = stdio.inputFree();
             if (free == 0) {
@@ -117,6 +119,9 @@ public final class Session implements Runnable, InputRouter.Sink {
             }
             if (!router.route(chunk, n, this)) {
                 return;
+            }
+            if (n == chunk.length && chunk.length < MAX_READ_CHUNK) {
+                chunk = new byte[chunk.length * 2];
             }
         }
     }

@@ -3,37 +3,50 @@ package io.opshell.host.wasm;
 import io.opshell.abi.GuestMemory;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.Arrays;
 
 /**
  * The guest's stdin and stdout for one session: input received from the operator and not yet
- * read by the shell, and output the shell wrote during the current step. Both are fixed-size,
- * so no input or output can grow host memory beyond the configured bounds.
+ * read by the shell, and output the shell wrote during the current step. Both are capped, so no
+ * input or output can grow host memory beyond the configured bounds; both start small and grow
+ * on demand (an idle session costs kilobytes, not its limits), and shrink back after a burst.
  */
 public final class GuestStdio {
-    private final byte[] input;
+    /** Starting (and resting) size of each buffer. */
+    static final int INITIAL_BYTES = 4 * 1024;
+    /** A buffer grown past this is dropped back to {@link #INITIAL_BYTES} once it is empty. */
+    static final int KEEP_BYTES = 64 * 1024;
+
+    private final int inputCapacity;
+    private byte[] input;
     private int inStart;
     private int inEnd;
     private boolean endOfInput;
 
-    private final byte[] output;
+    private final int outputCapacity;
+    private byte[] output;
     private int outLen;
     private long outDropped;
 
     public GuestStdio(int inputCapacity, int outputCapacity) {
-        input = new byte[inputCapacity];
-        output = new byte[outputCapacity];
+        this.inputCapacity = inputCapacity;
+        this.outputCapacity = outputCapacity;
+        input = new byte[Math.min(INITIAL_BYTES, inputCapacity)];
+        output = new byte[Math.min(INITIAL_BYTES, outputCapacity)];
     }
 
     /** Room for more input; 0 means the shell is not reading what it was given. */
     public int inputFree() {
-        compact();
-        return input.length - inEnd;
+        return inputCapacity - inputReady();
     }
 
     public void receive(byte[] src, int off, int len) {
+        if (len > inputFree()) {
+            throw new IllegalStateException("input buffer overrun: " + len + " bytes offered, " + inputFree() + " free");
+        }
         compact();
-        if (len > input.length - inEnd) {
-            throw new IllegalStateException("input buffer overrun: " + len + " bytes offered, " + (input.length - inEnd) + " free");
+        if (inEnd + len > input.length) {
+            input = Arrays.copyOf(input, grownSize(input.length, inEnd + len, inputCapacity));
         }
         System.arraycopy(src, off, input, inEnd, len);
         inEnd += len;
@@ -54,10 +67,16 @@ public final class GuestStdio {
     /** Drops unread input (after the shell that was to read it was replaced). */
     public void discardInput() {
         inStart = inEnd = 0;
+        compact();
     }
 
     private void compact() {
-        if (inStart > 0) {
+        if (inStart == inEnd) {
+            inStart = inEnd = 0;
+            if (input.length > KEEP_BYTES) {
+                input = new byte[INITIAL_BYTES];
+            }
+        } else if (inStart > 0) {
             System.arraycopy(input, inStart, input, 0, inEnd - inStart);
             inEnd -= inStart;
             inStart = 0;
@@ -75,7 +94,10 @@ public final class GuestStdio {
     /** Appends guest memory {@code (ptr, len)} to this step's output; bytes beyond the cap are counted and dropped. */
     void write(GuestMemory mem, int ptr, int len) {
         long want = Integer.toUnsignedLong(len);
-        int n = (int) Math.min(want, output.length - outLen);
+        int n = (int) Math.min(want, outputCapacity - outLen);
+        if (outLen + n > output.length) {
+            output = Arrays.copyOf(output, grownSize(output.length, outLen + n, outputCapacity));
+        }
         mem.readInto(ptr, n, output, outLen);
         outLen += n;
         outDropped += want - n;
@@ -87,7 +109,7 @@ public final class GuestStdio {
     }
 
     public int outputCapacity() {
-        return output.length;
+        return outputCapacity;
     }
 
     /** Sends this step's output and starts the next step's empty. */
@@ -97,5 +119,17 @@ public final class GuestStdio {
         }
         outLen = 0;
         outDropped = 0;
+        if (output.length > KEEP_BYTES) {
+            output = new byte[INITIAL_BYTES];
+        }
+    }
+
+    /** Doubling growth to hold {@code needed} bytes, never past {@code cap}. */
+    private static int grownSize(int current, int needed, int cap) {
+        long size = Math.max(current, 1);
+        while (size < needed) {
+            size *= 2;
+        }
+        return (int) Math.min(size, cap);
     }
 }

@@ -1,0 +1,301 @@
+package io.opshell.host.bench;
+
+import io.opshell.host.bench.Protocol.Op;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The measurements, written once for every target: only {@link Protocol} differs. Every reply is
+ * checked against what a correct server answers; the first wrong reply, error or timeout throws
+ * {@link BenchFailure} naming the target. Iteration counts are fixed by the caller (never
+ * "run until stable"), and every measured loop is preceded by a warm-up of the same operation.
+ */
+final class Harness {
+    /** Keys (and values) a client cycles through; GET runs store them first. */
+    static final int KEYS_PER_CLIENT = 16;
+
+    private Harness() {}
+
+    /** A target answered wrongly, failed, or did not answer in time. */
+    static final class BenchFailure extends RuntimeException {
+        final String target;
+
+        BenchFailure(String target, String message, Throwable cause) {
+            super(target + ": " + message, cause);
+            this.target = target;
+        }
+    }
+
+    /** The commands one client sends: {@link #KEYS_PER_CLIENT} keys, encoded once, with their expected replies. */
+    private record Workload(byte[][] commands, String[] expected, byte[][] preload, String[] preloadExpected) {
+        static Workload of(Protocol p, Op op, String client) {
+            byte[][] cmds = new byte[KEYS_PER_CLIENT][];
+            String[] exp = new String[KEYS_PER_CLIENT];
+            byte[][] pre = new byte[op == Op.GET ? KEYS_PER_CLIENT : 0][];
+            String[] preExp = new String[pre.length];
+            for (int j = 0; j < KEYS_PER_CLIENT; j++) {
+                String key = "bench:" + client + ":k" + j;
+                String value = "v" + j + "-" + client + "-0123456789abcdef";
+                cmds[j] = p.encode(op, key, value);
+                exp[j] = p.expectedReply(op, key, value);
+                if (op == Op.GET) {
+                    pre[j] = p.encode(Op.SET, key, value);
+                    preExp[j] = p.expectedReply(Op.SET, key, value);
+                }
+            }
+            return new Workload(cmds, exp, pre, preExp);
+        }
+    }
+
+    private static Conn connect(Target t) throws IOException {
+        Conn c = Conn.open(t.socket);
+        try {
+            t.protocol.awaitReady(c);
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** Sends one command, reads its reply and checks it; returns the round trip in nanoseconds. */
+    private static long exchange(Target t, Conn c, byte[] command, String expected) throws IOException {
+        long t0 = System.nanoTime();
+        c.write(command);
+        String reply = t.protocol.readReply(c);
+        long t1 = System.nanoTime();
+        if (!reply.equals(expected) || c.unread() != 0) {
+            throw new IOException("wrong reply to " + Conn.printable(command) + ": expected "
+                    + Conn.printable(expected.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ", got "
+                    + Conn.printable(reply.getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    + (c.unread() != 0 ? " followed by " + c.unread() + " unexpected bytes" : ""));
+        }
+        return t1 - t0;
+    }
+
+    private static BenchFailure failure(Target t, String what, Throwable e) {
+        String why = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (!t.alive()) {
+            why += " (the server process is gone; log tail:\n" + t.logTail() + ")";
+        }
+        return new BenchFailure(t.name, what + ": " + why, e);
+    }
+
+    /** Connect until ready, {@code warmup} + {@code n} times in a row; returns the measured n in ns. */
+    static long[] sessionSetup(Target t, int warmup, int n) {
+        long[] samples = new long[n];
+        try {
+            for (int i = 0; i < warmup + n; i++) {
+                long t0 = System.nanoTime();
+                long t1;
+                try (Conn c = Conn.open(t.socket)) {
+                    t.protocol.awaitReady(c);
+                    t1 = System.nanoTime();
+                }
+                if (i >= warmup) {
+                    samples[i - warmup] = t1 - t0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw failure(t, "session setup", e);
+        }
+        return samples;
+    }
+
+    /**
+     * Round trips of one op on one connection, kept open while the caller interleaves chunks of
+     * several targets (so that drift on a shared machine hits every target alike).
+     */
+    static final class RoundTrips implements AutoCloseable {
+        private final Target t;
+        private final Op op;
+        private final Conn c;
+        private final Workload w;
+        private final long[] samples;
+        private int done;
+        private long sent;
+
+        /** Connects, stores the keys (GET) and runs {@code warmup} unmeasured round trips. */
+        RoundTrips(Target t, Op op, int warmup, int total) {
+            this.t = t;
+            this.op = op;
+            this.samples = new long[total];
+            this.w = Workload.of(t.protocol, op, "rt");
+            try {
+                this.c = connect(t);
+            } catch (IOException | RuntimeException e) {
+                throw failure(t, op.lower() + " round trips", e);
+            }
+            try {
+                for (int j = 0; j < w.preload.length; j++) {
+                    exchange(t, c, w.preload[j], w.preloadExpected[j]);
+                }
+                for (int i = 0; i < warmup; i++) {
+                    next();
+                }
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw failure(t, op.lower() + " round trips (warm-up)", e);
+            }
+        }
+
+        private long next() throws IOException {
+            int j = (int) (sent++ % KEYS_PER_CLIENT);
+            return exchange(t, c, w.commands[j], w.expected[j]);
+        }
+
+        /** Runs {@code warmup} unmeasured round trips (the target may have been idle), then measures {@code n}. */
+        void measure(int warmup, int n) {
+            try {
+                for (int i = 0; i < warmup; i++) {
+                    next();
+                }
+                for (int i = 0; i < n && done < samples.length; i++) {
+                    samples[done++] = next();
+                }
+            } catch (IOException | RuntimeException e) {
+                throw failure(t, op.lower() + " round trips", e);
+            }
+        }
+
+        long[] samples() {
+            if (done != samples.length) {
+                throw new IllegalStateException(done + " of " + samples.length + " round trips measured");
+            }
+            return samples;
+        }
+
+        @Override
+        public void close() {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing
+            }
+        }
+    }
+
+    /** Result of a throughput run: completed operations per second and every operation's latency. */
+    record Throughput(double opsPerSecond, long[] latencies) {}
+
+    /**
+     * {@code clients} connections, each on its own thread: store its keys (GET), {@code warmup}
+     * operations, then all start together and each does exactly {@code opsPerClient} operations.
+     * Throughput = all measured operations / (last client done - common start).
+     */
+    static Throughput throughput(Target t, Op op, int clients, int warmup, int opsPerClient, long timeoutMillis) {
+        List<Conn> conns = new ArrayList<>();
+        AtomicReference<Throwable> error = new AtomicReference<>();
+        AtomicLong start = new AtomicLong();
+        long[] ends = new long[clients];
+        long[][] latencies = new long[clients][opsPerClient];
+        CyclicBarrier go = new CyclicBarrier(clients, () -> start.set(System.nanoTime()));
+        List<Thread> threads = new ArrayList<>();
+        try {
+            for (int i = 0; i < clients; i++) {
+                conns.add(connect(t));
+            }
+            for (int i = 0; i < clients; i++) {
+                int id = i;
+                Conn c = conns.get(i);
+                threads.add(Thread.ofPlatform().name("bench-client-" + i).start(() -> {
+                    try {
+                        Workload w = Workload.of(t.protocol, op, "c" + id);
+                        for (int j = 0; j < w.preload.length; j++) {
+                            exchange(t, c, w.preload[j], w.preloadExpected[j]);
+                        }
+                        for (int k = 0; k < warmup; k++) {
+                            exchange(t, c, w.commands[k % KEYS_PER_CLIENT], w.expected[k % KEYS_PER_CLIENT]);
+                        }
+                        go.await(timeoutMillis, TimeUnit.MILLISECONDS);
+                        for (int k = 0; k < opsPerClient; k++) {
+                            latencies[id][k] = exchange(t, c, w.commands[k % KEYS_PER_CLIENT], w.expected[k % KEYS_PER_CLIENT]);
+                        }
+                        ends[id] = System.nanoTime();
+                    } catch (BrokenBarrierException e) {
+                        error.compareAndSet(null, new IOException("another client failed before the start"));
+                    } catch (IOException | RuntimeException | InterruptedException | TimeoutException e) {
+                        error.compareAndSet(null, e);
+                        go.reset(); // release the others waiting at the start
+                    }
+                }));
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            for (Thread th : threads) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                th.join(Math.max(1, left));
+                if (th.isAlive()) {
+                    throw new TimeoutException("clients not done within " + timeoutMillis + " ms");
+                }
+            }
+            if (error.get() != null) {
+                Throwable e = error.get();
+                throw e instanceof Exception ex ? ex : new RuntimeException(e);
+            }
+        } catch (Exception e) {
+            throw failure(t, op.lower() + " throughput with " + clients + " clients", e);
+        } finally {
+            for (Conn c : conns) {
+                try {
+                    c.close(); // also unblocks a client stuck in a read
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }
+        }
+        long last = 0;
+        for (long e : ends) {
+            last = Math.max(last, e);
+        }
+        long[] all = new long[clients * opsPerClient];
+        for (int i = 0; i < clients; i++) {
+            System.arraycopy(latencies[i], 0, all, i * opsPerClient, opsPerClient);
+        }
+        return new Throughput(all.length / ((last - start.get()) / 1e9), all);
+    }
+
+    /** RSS of the server before and after {@code n} idle sessions were opened (all ready). */
+    record IdleMemory(long rssBefore, long rssAfter, int sessions) {
+        double perSessionBytes() {
+            return (rssAfter - rssBefore) / (double) sessions;
+        }
+    }
+
+    /**
+     * Opens {@code n} sessions, waits until each is ready, lets the server settle, reads its RSS;
+     * then checks that every session still answers (none refused or dropped) and closes them.
+     */
+    static IdleMemory idleSessions(Target t, int n, long settleMillis) {
+        List<Conn> conns = new ArrayList<>(n);
+        try {
+            long before = t.rssBytes();
+            for (int i = 0; i < n; i++) {
+                conns.add(connect(t));
+            }
+            Thread.sleep(settleMillis);
+            long after = t.rssBytes();
+            Workload w = Workload.of(t.protocol, Op.SET, "idle");
+            for (int i = 0; i < conns.size(); i++) {
+                exchange(t, conns.get(i), w.commands[i % KEYS_PER_CLIENT], w.expected[i % KEYS_PER_CLIENT]);
+            }
+            return new IdleMemory(before, after, n);
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            throw failure(t, n + " idle sessions (" + conns.size() + " opened)", e);
+        } finally {
+            for (Conn c : conns) {
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // closing
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package io.opshell.host.bench;
+
+import io.opshell.host.bench.Protocol.Op;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The text table printed to stdout and the CSV written next to the chart. */
+final class Report {
+    private Report() {}
+
+    static String fmt(Double v, String unit) {
+        if (v == null || v.isNaN()) {
+            return "-";
+        }
+        double a = Math.abs(v);
+        if (unit.equals("ops/s") || a >= 1000) {
+            return String.format(Locale.ROOT, "%,.0f", v);
+        }
+        if (a >= 100) {
+            return String.format(Locale.ROOT, "%.0f", v);
+        }
+        if (a >= 10) {
+            return String.format(Locale.ROOT, "%.1f", v);
+        }
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    static String ratio(Double r) {
+        return r == null ? "-" : String.format(Locale.ROOT, "%.2fx", r);
+    }
+
+    static String table(Results r, int[] clients, int idleSessions) {
+        StringBuilder sb = new StringBuilder();
+        List<Results.Metric> metrics = Results.metrics(clients, idleSessions);
+
+        sb.append("HEADLINE: cost ratios, opshell / other (x = how many times more opshell costs;\n")
+                .append("          for throughput: the other's ops/s / opshell's ops/s)\n");
+        sb.append(String.format(Locale.ROOT, "  %-32s", ""));
+        for (String b : Results.BASELINES) {
+            sb.append(String.format(Locale.ROOT, "%16s", "vs " + b));
+        }
+        sb.append('\n');
+        for (String[] h : Results.headline(clients)) {
+            Results.Metric m = metrics.stream().filter(x -> x.key().equals(h[0])).findFirst().orElseThrow();
+            sb.append(String.format(Locale.ROOT, "  %-32s", h[1]));
+            for (String b : Results.BASELINES) {
+                sb.append(String.format(Locale.ROOT, "%16s", ratio(r.ratio(m, b))));
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+
+        sb.append(String.format(Locale.ROOT, "%-36s %-6s", "metric", "unit"));
+        for (String t : Results.TARGETS) {
+            sb.append(String.format(Locale.ROOT, "%13s", t));
+        }
+        for (String b : Results.BASELINES) {
+            sb.append(String.format(Locale.ROOT, "%12s", "ops/" + shortName(b)));
+        }
+        sb.append('\n');
+        sb.append("-".repeat(36 + 1 + 6 + 13 * Results.TARGETS.size() + 12 * Results.BASELINES.size())).append('\n');
+        for (Results.Metric m : metrics) {
+            sb.append(String.format(Locale.ROOT, "%-36s %-6s", m.label(), m.unit()));
+            for (String t : Results.TARGETS) {
+                String cell = r.failures.containsKey(t) && r.get(t, m.key()) == null ? "FAILED" : fmt(r.get(t, m.key()), m.unit());
+                sb.append(String.format(Locale.ROOT, "%13s", cell));
+            }
+            for (String b : Results.BASELINES) {
+                sb.append(String.format(Locale.ROOT, "%12s", ratio(r.ratio(m, b))));
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+        sb.append(crossings(r));
+        return sb.toString();
+    }
+
+    private static String shortName(String target) {
+        return switch (target) {
+            case "native-java" -> "native";
+            case "raw-echo" -> "raw";
+            default -> target;
+        };
+    }
+
+    static String crossings(Results r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("HOST/GUEST CROSSINGS (opshell's own host code, embedded in the harness JVM)\n");
+        if (r.counts == null) {
+            sb.append("  per command: not measured").append(r.failures.containsKey("crossings") ? " (FAILED)" : "").append('\n');
+        } else {
+            sb.append("  per command, counted by the host on the instrumented kv shell (").append(r.counts.commands())
+                    .append(" commands each):\n");
+            for (Map.Entry<Op, Map<String, Double>> e : r.counts.perCommand().entrySet()) {
+                double upcalls = 0, entries = 0;
+                List<String> parts = new ArrayList<>();
+                for (Map.Entry<String, Double> c : e.getValue().entrySet()) {
+                    parts.add(c.getKey().replace("wasi_snapshot_preview1.", "wasi ") + " " + fmt(c.getValue(), ""));
+                    if (c.getKey().startsWith("guest ")) {
+                        entries += c.getValue();
+                    } else {
+                        upcalls += c.getValue();
+                    }
+                }
+                sb.append(String.format(Locale.ROOT, "    %-4s %s%n         = %s guest->host upcalls + %s host->guest calls%n",
+                        e.getKey().lower(), String.join(", ", parts), fmt(upcalls, ""), fmt(entries, "")));
+            }
+        }
+        if (r.costs == null) {
+            sb.append("  cost per crossing: not measured").append(r.failures.containsKey("crossings") ? " (FAILED)" : "").append('\n');
+        } else {
+            sb.append("  cost per crossing: a step looping ").append(r.costs.loopCalls())
+                    .append(" calls, median of ").append(r.costs.samples())
+                    .append(" steps, minus the same loop calling nothing (")
+                    .append(fmt(r.costs.emptyStepMicros(), "µs")).append(" µs per step round trip):\n");
+            for (Map.Entry<String, Double> e : r.costs.microsPerCall().entrySet()) {
+                sb.append(String.format(Locale.ROOT, "    %-28s %8s µs%n", e.getKey(), fmt(e.getValue(), "µs")));
+            }
+        }
+        if (r.direct != null) {
+            sb.append("  without a socket, on ShellInstance directly (median of ").append(r.direct.samples()).append(" batches):\n");
+            sb.append(String.format(Locale.ROOT, "    %-28s %8s µs%n", "host->guest call (empty step)", fmt(r.direct.stepCallMicros(), "µs")));
+            for (Map.Entry<Op, Double> e : r.direct.kvCommandMicros().entrySet()) {
+                sb.append(String.format(Locale.ROOT, "    %-28s %8s µs%n", "kv " + e.getKey().lower() + " command, in to out", fmt(e.getValue(), "µs")));
+            }
+        }
+        if (r.counts != null && r.costs != null) {
+            Double perCall = r.costs.microsPerCall().get("host.sum");
+            for (Op op : List.of(Op.GET, Op.SET)) {
+                Map<String, Double> per = r.counts.perCommand().get(op);
+                Double s = r.get(Results.SUBJECT, "rt." + op.lower() + ".p50"), n = r.get("native-java", "rt." + op.lower() + ".p50");
+                if (per == null || perCall == null || s == null || n == null) {
+                    continue;
+                }
+                double upcalls = per.entrySet().stream().filter(x -> !x.getKey().startsWith("guest ")).mapToDouble(Map.Entry::getValue).sum();
+                sb.append(String.format(Locale.ROOT, "  %s: sandbox overhead (opshell - native-java round trip p50) %s µs", op.lower(), fmt(s - n, "µs")));
+                if (r.direct != null && r.direct.kvCommandMicros().get(op) != null) {
+                    sb.append(String.format(Locale.ROOT, "; the kv step alone %s µs = 1 call in (%s) + %s upcalls (%s at host.sum's %s each) + the rest",
+                            fmt(r.direct.kvCommandMicros().get(op), "µs"), fmt(r.direct.stepCallMicros(), "µs"), fmt(upcalls, ""),
+                            fmt(upcalls * perCall, "µs"), fmt(perCall, "µs")));
+                } else {
+                    sb.append(String.format(Locale.ROOT, "; %s upcalls x %s µs (host.sum) = %s µs", fmt(upcalls, ""), fmt(perCall, "µs"),
+                            fmt(upcalls * perCall, "µs")));
+                }
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    static void writeCsv(Path file, Results r, int[] clients, int idleSessions) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add("kind,target,metric,unit,value");
+        for (Map.Entry<String, String> e : r.meta.entrySet()) {
+            lines.add(csv("meta", "", e.getKey(), "", e.getValue()));
+        }
+        List<Results.Metric> metrics = Results.metrics(clients, idleSessions);
+        for (String t : Results.TARGETS) {
+            Map<String, Double> m = r.values.get(t);
+            if (m == null) {
+                continue;
+            }
+            for (Map.Entry<String, Double> e : m.entrySet()) {
+                String unit = metrics.stream().filter(x -> x.key().equals(e.getKey())).map(Results.Metric::unit).findFirst()
+                        .orElse(e.getKey().startsWith("rt.") || e.getKey().startsWith("tput.") ? "µs" : "");
+                lines.add(csv("measure", t, e.getKey(), unit, num(e.getValue())));
+            }
+        }
+        for (Results.Metric m : metrics) {
+            for (String b : Results.BASELINES) {
+                Double q = r.ratio(m, b);
+                if (q != null) {
+                    lines.add(csv("ratio", "opshell/" + b, m.key(), "x", num(q)));
+                }
+            }
+        }
+        if (r.counts != null) {
+            for (Map.Entry<Op, Map<String, Double>> e : r.counts.perCommand().entrySet()) {
+                for (Map.Entry<String, Double> c : e.getValue().entrySet()) {
+                    lines.add(csv("crossings", "opshell", e.getKey().lower() + ":" + c.getKey(), "per command", num(c.getValue())));
+                }
+            }
+        }
+        if (r.costs != null) {
+            lines.add(csv("crossing-cost", "opshell", "empty loop step round trip", "µs", num(r.costs.emptyStepMicros())));
+            for (Map.Entry<String, Double> e : r.costs.microsPerCall().entrySet()) {
+                lines.add(csv("crossing-cost", "opshell", e.getKey(), "µs per call", num(e.getValue())));
+            }
+        }
+        if (r.direct != null) {
+            lines.add(csv("crossing-cost", "opshell", "host->guest call (empty step)", "µs per call", num(r.direct.stepCallMicros())));
+            for (Map.Entry<Op, Double> e : r.direct.kvCommandMicros().entrySet()) {
+                lines.add(csv("crossing-cost", "opshell", "kv " + e.getKey().lower() + " command without socket", "µs", num(e.getValue())));
+            }
+        }
+        for (Map.Entry<String, String> e : r.failures.entrySet()) {
+            lines.add(csv("failure", e.getKey(), "", "", e.getValue()));
+        }
+        Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+
+    private static String num(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
+    private static String csv(String... fields) {
+        List<String> out = new ArrayList<>();
+        for (String f : fields) {
+            out.add(f.contains(",") || f.contains("\"") || f.contains("\n") ? "\"" + f.replace("\"", "\"\"") + "\"" : f);
+        }
+        return String.join(",", out);
+    }
+}

@@ -1,0 +1,158 @@
+package io.opshell.host.bench;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One server under test, each in its own process (so its RSS is its own and it shares nothing
+ * with the client but the machine): how to start it, its socket, its protocol, and whether it has
+ * failed. Every process started here is stopped by {@link #stopAll()} (also from a shutdown hook)
+ * and its pid is appended to the pid file that {@code scripts/bench} cleans up after.
+ */
+final class Target {
+    private static final List<Process> STARTED = new CopyOnWriteArrayList<>();
+    private static final long START_TIMEOUT_MILLIS = 60_000;
+
+    final String name;
+    final String description;
+    final Protocol protocol;
+    final Path socket;
+    private final List<String> command;
+    private final String readyLine;
+    private final Path log;
+    private Process process;
+    /** The first error this target produced; once set, its remaining measurements are skipped. */
+    volatile String failure;
+
+    private Target(String name, String description, Protocol protocol, Path socket, List<String> command, String readyLine,
+            Path log) {
+        this.name = name;
+        this.description = description;
+        this.protocol = protocol;
+        this.socket = socket;
+        this.command = command;
+        this.readyLine = readyLine;
+        this.log = log;
+    }
+
+    static Target rawEcho(Path tmp) {
+        Path sock = tmp.resolve("echo.sock");
+        return new Target("raw-echo", "junixsocket echo server in Java (the floor: kernel + JVM socket I/O)",
+                new Protocol.Echo(), sock, javaMain(EchoServer.class, sock), "echo listening on", tmp.resolve("echo.log"));
+    }
+
+    static Target redis(Path tmp, String redisServer) {
+        Path sock = tmp.resolve("redis.sock");
+        List<String> cmd = List.of(redisServer, "--port", "0", "--unixsocket", sock.toString(), "--unixsocketperm", "700",
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--maxclients", "10000", "--loglevel", "notice");
+        return new Target("redis", "Debian redis-server, own instance on a Unix socket, no persistence",
+                new Protocol.Resp(), sock, cmd, "ready to accept connections", tmp.resolve("redis.log"));
+    }
+
+    static Target nativeJava(Path tmp) {
+        Path sock = tmp.resolve("native.sock");
+        return new Target("native-java", "the kv protocol in plain Java over the same store (opshell without Wasm)",
+                new Protocol.KvText("kv> "), sock, javaMain(NativeKvServer.class, sock), "native-kv listening on",
+                tmp.resolve("native.log"));
+    }
+
+    static Target opshell(Path tmp, Path jar, int maxSessions) {
+        Path sock = tmp.resolve("opshell.sock");
+        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
+                "serve", "--socket", sock.toString(), "--max-sessions", Integer.toString(maxSessions)));
+        return new Target("opshell", "opshell serve (kv shell in Wasm), as scripts/run starts it",
+                new Protocol.KvText("kv> "), sock, cmd, "opshell listening on", tmp.resolve("opshell.log"));
+    }
+
+    private static List<String> javaMain(Class<?> main, Path sock) {
+        return List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                main.getName(), "--socket", sock.toString());
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    /** Starts the process and waits until it says it is ready (and its socket exists). */
+    void start(Path pidFile) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        process = pb.start();
+        STARTED.add(process);
+        if (pidFile != null) {
+            Files.writeString(pidFile, process.pid() + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        }
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
+        while (System.nanoTime() < end) {
+            if (!process.isAlive()) {
+                throw new IOException(name + " exited with status " + process.exitValue() + " at start; log:\n" + logTail());
+            }
+            if (Files.exists(socket) && Files.exists(log) && Files.readString(log, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT).contains(readyLine.toLowerCase(java.util.Locale.ROOT))) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new IOException(name + " did not become ready within " + START_TIMEOUT_MILLIS + " ms; log:\n" + logTail());
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean alive() {
+        return process != null && process.isAlive();
+    }
+
+    /** The server's resident set size, from /proc/PID/status, in bytes. */
+    long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid() + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IOException("no VmRSS in /proc/" + pid() + "/status");
+    }
+
+    String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.ISO_8859_1);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    void stop() {
+        if (process != null) {
+            stop(process);
+        }
+    }
+
+    private static void stop(Process p) {
+        if (!p.isAlive()) {
+            return;
+        }
+        p.destroy(); // SIGTERM: opshell and redis shut down cleanly on it
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                p.waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static void stopAll() {
+        for (Process p : STARTED) {
+            stop(p);
+        }
+    }
+}
