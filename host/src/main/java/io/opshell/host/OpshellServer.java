@@ -1,6 +1,14 @@
 package io.opshell.host;
 
+import io.opshell.host.net.ConnectionBucket;
+import io.opshell.host.net.Refusal;
 import io.opshell.host.net.UnixSocketListener;
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import io.opshell.host.policy.Policy;
+import io.opshell.host.policy.PolicyException;
+import io.opshell.host.policy.PolicyHolder;
+import io.opshell.host.session.ServerControl;
 import io.opshell.host.session.Session;
 import io.opshell.host.session.SessionServices;
 import io.opshell.host.wasm.ShellLoadException;
@@ -13,12 +21,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.newsclub.net.unix.AFUNIXSocket;
@@ -39,7 +49,7 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  */
-public final class OpshellServer implements AutoCloseable {
+public final class OpshellServer implements AutoCloseable, ServerControl {
     private static final Logger log = LoggerFactory.getLogger(OpshellServer.class);
     /** How long {@link #close()} waits for sessions to end after their sockets are closed. */
     private static final long SHUTDOWN_WAIT_MILLIS = 5_000;
@@ -54,14 +64,23 @@ public final class OpshellServer implements AutoCloseable {
     private final AtomicLong nextSessionId = new AtomicLong(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Thread acceptor;
+    private final PolicyHolder policy;
+    private final AuditLog audit;
+    private final ServerStats stats = new ServerStats();
+    /** Connection rate per uid; idle entries expire so the map stays small. */
+    private final Cache<Long, ConnectionBucket> connectionRates =
+            CacheBuilder.newBuilder().expireAfterAccess(Duration.ofMinutes(1)).maximumSize(10_000).build();
 
-    private OpshellServer(Builder b, WasmRuntime runtime, ShellCatalog catalog, UnixSocketListener listener) {
+    private OpshellServer(Builder b, WasmRuntime runtime, ShellCatalog catalog, UnixSocketListener listener,
+            PolicyHolder policy, AuditLog audit) {
         this.runtime = runtime;
         this.catalog = catalog;
         this.listener = listener;
         this.maxSessions = b.maxSessions;
-        this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, b.store, b.tenant,
-                Map.copyOf(b.probes), b.limits);
+        this.policy = policy;
+        this.audit = audit;
+        this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, b.store, Map.copyOf(b.probes),
+                policy, audit, stats, b.limits.maxKeysListed());
         this.acceptor = Thread.ofPlatform().name("opshell-accept").start(this::acceptLoop);
     }
 
@@ -109,26 +128,90 @@ public final class OpshellServer implements AutoCloseable {
             refuse(socket, "error: server busy: " + maxSessions + " sessions open, the limit; try again later");
             return;
         }
+        if (!connectionAllowed(socket)) {
+            return;
+        }
         long id = nextSessionId.getAndIncrement();
-        Session session = new Session(id, socket, services, this::forget);
+        Session session = new Session(id, socket, services, this, this::forget);
         sessions.put(id, session);
         Thread t = Thread.ofPlatform().name("opshell-session-" + id).unstarted(session);
         sessionThreads.put(id, t);
         t.start();
     }
 
-    private static void refuse(AFUNIXSocket socket, String message) {
-        try (socket) {
-            OutputStream out = socket.getOutputStream();
-            out.write((message + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            log.debug("could not tell a refused client why", e);
+    /** The per-peer connection rate limit: a uid opening connections too fast is refused. */
+    private boolean connectionAllowed(AFUNIXSocket socket) {
+        double perSecond = policy.current().connectionsPerSecondPerPeer();
+        if (Double.isInfinite(perSecond)) {
+            return true;
         }
+        long uid;
+        try {
+            uid = socket.getPeerCredentials().getUid();
+        } catch (IOException e) {
+            refuse(socket, "error: cannot read your credentials");
+            return false;
+        }
+        ConnectionBucket bucket;
+        try {
+            bucket = connectionRates.get(uid, () -> new ConnectionBucket(perSecond));
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+        if (!bucket.tryTake(perSecond)) {
+            refuse(socket, "error: too many connections from uid " + uid + " (at most " + perSecond
+                    + " new connections per second); try again in a moment");
+            return false;
+        }
+        return true;
+    }
+
+    /** Refuses on a virtual thread: the accept loop never waits on a client. */
+    private void refuse(AFUNIXSocket socket, String message) {
+        stats.connectionsRefused.incrementAndGet();
+        Thread.ofVirtual().name("opshell-refuse").start(() -> Refusal.send(socket, message));
     }
 
     private void forget(Session session) {
         sessions.remove(session.id());
         sessionThreads.remove(session.id());
+    }
+
+    @Override
+    public int sessionsOf(long uid) {
+        return (int) sessions.values().stream().filter(s -> s.identity() != null && s.identity().uid() == uid).count();
+    }
+
+    @Override
+    public List<Session> sessions() {
+        return sessions.values().stream().sorted(java.util.Comparator.comparingLong(Session::id)).toList();
+    }
+
+    @Override
+    public boolean kill(long id, String reason) {
+        Session s = sessions.get(id);
+        if (s == null) {
+            return false;
+        }
+        s.kill(reason);
+        return true;
+    }
+
+    @Override
+    public String reloadPolicy() throws PolicyException {
+        String summary = policy.reload();
+        log.info(summary);
+        return summary;
+    }
+
+    @Override
+    public int openSessions() {
+        return sessions.size();
+    }
+
+    /** Counters: sessions, commands, refusals, traps. */
+    public ServerStats stats() {
+        return stats;
     }
 
     /** Blocks until {@link #close()} has finished. */
@@ -160,6 +243,11 @@ public final class OpshellServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        try {
+            audit.close();
+        } catch (IOException e) {
+            log.warn("closing the audit log failed", e);
+        }
         if (sessions.isEmpty()) {
             catalog.close();
             runtime.close();
@@ -182,8 +270,36 @@ public final class OpshellServer implements AutoCloseable {
         private SessionLimits limits = SessionLimits.DEFAULT;
         private int maxSessions = 256;
         private final Map<String, Probe> probes = new LinkedHashMap<>();
+        private Path policyFile;
+        private Policy policy;
+        private Path auditFile;
+        private boolean auditFsync;
 
         private Builder() {}
+
+        /** Who may connect and with which rights, from a YAML file (README.md); reloadable with {@code \\reload}. */
+        public Builder policyFile(Path file) {
+            this.policyFile = file;
+            this.policy = null;
+            return this;
+        }
+
+        /**
+         * A fixed policy. Without one (and without a policy file) whoever the socket's permissions
+         * admit is admin of the {@link #tenant(String) tenant}.
+         */
+        public Builder policy(Policy policy) {
+            this.policy = policy;
+            this.policyFile = null;
+            return this;
+        }
+
+        /** Appends the audit trail (JSON lines) to {@code file}; {@code fsync} forces each record to disk. */
+        public Builder audit(Path file, boolean fsync) {
+            this.auditFile = file;
+            this.auditFsync = fsync;
+            return this;
+        }
 
         public Builder socket(Path path) {
             this.socket = path;
@@ -220,7 +336,7 @@ public final class OpshellServer implements AutoCloseable {
             return this;
         }
 
-        /** The tenant (store namespace) sessions work in; default {@code default}. */
+        /** Without a policy: the tenant (store namespace) sessions work in; default {@code default}. */
         public Builder tenant(String tenant) {
             this.tenant = tenant;
             return this;
@@ -252,7 +368,7 @@ public final class OpshellServer implements AutoCloseable {
          * @throws ShellLoadException if a shell is refused (the message says why)
          * @throws IOException        if the socket cannot be bound (e.g. a live server holds it)
          */
-        public OpshellServer start() throws IOException, ShellLoadException {
+        public OpshellServer start() throws IOException, ShellLoadException, PolicyException {
             if (store == null) {
                 store = new InMemoryStateStore();
             }
@@ -264,17 +380,21 @@ public final class OpshellServer implements AutoCloseable {
             if (!modules.containsKey(defaultShell)) {
                 throw new IllegalArgumentException("no shell named '" + defaultShell + "'; available: " + modules.keySet());
             }
+            PolicyHolder holder = policyFile != null ? PolicyHolder.fromFile(policyFile, limits)
+                    : PolicyHolder.fixed(policy != null ? policy : Policy.openTo(tenant, limits));
+            AuditLog audit = auditFile != null ? AuditLog.open(auditFile, auditFsync) : AuditLog.disabled();
             WasmRuntime runtime = new WasmRuntime();
             ShellCatalog catalog = null;
             try {
                 catalog = ShellCatalog.load(runtime, modules, limits.maxMemoryBytes());
                 UnixSocketListener listener = UnixSocketListener.bind(socket, socketMode);
-                return new OpshellServer(this, runtime, catalog, listener);
+                return new OpshellServer(this, runtime, catalog, listener, holder, audit);
             } catch (IOException | ShellLoadException | RuntimeException e) {
                 if (catalog != null) {
                     catalog.close();
                 }
                 runtime.close();
+                audit.close();
                 throw e;
             }
         }

@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param maxPendingInputBytes  input received but not yet consumed by the shell
  * @param idleTimeout           a session without input for this long is closed
  * @param maxKeysListed         most keys one listing returns; more is an error asking for a narrower prefix
+ * @param maxSessionLength      a session is closed this long after it opened, busy or not
  */
 public record SessionLimits(
         Duration stepDeadline,
@@ -19,10 +20,11 @@ public record SessionLimits(
         int maxOutputBytesPerStep,
         int maxPendingInputBytes,
         Duration idleTimeout,
-        int maxKeysListed) {
+        int maxKeysListed,
+        Duration maxSessionLength) {
 
     public static final SessionLimits DEFAULT = new SessionLimits(
-            Duration.ofSeconds(1), 64L * 1024 * 1024, 1024 * 1024, 1024 * 1024, Duration.ofMinutes(30), 10_000);
+            Duration.ofSeconds(1), 64L * 1024 * 1024, 1024 * 1024, 1024 * 1024, Duration.ofMinutes(30), 10_000, Duration.ofHours(12));
 
     public SessionLimits {
         if (stepDeadline.isNegative() || stepDeadline.isZero()) {
@@ -31,24 +33,29 @@ public record SessionLimits(
         if (maxMemoryBytes < 64 * 1024 || maxOutputBytesPerStep < 1024 || maxPendingInputBytes < 1024) {
             throw new IllegalArgumentException("memory, output and input limits must be at least 64 KiB, 1 KiB and 1 KiB");
         }
-        if (idleTimeout.isNegative() || idleTimeout.isZero() || maxKeysListed < 1) {
-            throw new IllegalArgumentException("idleTimeout and maxKeysListed must be positive");
+        if (idleTimeout.isNegative() || idleTimeout.isZero() || maxKeysListed < 1
+                || maxSessionLength.isNegative() || maxSessionLength.isZero()) {
+            throw new IllegalArgumentException("idleTimeout, maxKeysListed and maxSessionLength must be positive");
         }
     }
 
     public SessionLimits withStepDeadline(Duration d) {
-        return new SessionLimits(d, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed);
+        return new SessionLimits(d, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed, maxSessionLength);
     }
 
     public SessionLimits withMaxMemoryBytes(long bytes) {
-        return new SessionLimits(stepDeadline, bytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed);
+        return new SessionLimits(stepDeadline, bytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed, maxSessionLength);
     }
 
     public SessionLimits withMaxOutputBytesPerStep(int bytes) {
-        return new SessionLimits(stepDeadline, maxMemoryBytes, bytes, maxPendingInputBytes, idleTimeout, maxKeysListed);
+        return new SessionLimits(stepDeadline, maxMemoryBytes, bytes, maxPendingInputBytes, idleTimeout, maxKeysListed, maxSessionLength);
+    }
+
+    public SessionLimits withMaxSessionLength(Duration d) {
+        return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed, d);
     }
 
     public SessionLimits withIdleTimeout(Duration d) {
-        return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, d, maxKeysListed);
+        return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, d, maxKeysListed, maxSessionLength);
     }
 }

@@ -35,7 +35,7 @@ class HostCommandsTest {
     @Test
     void unknownShellAndCommandAreOneLineErrors() throws Exception {
         try (ShellClient c = ts.kv()) {
-            assertThat(c.command("\\shell nosuch")).startsWith("error: no shell named 'nosuch'; shells: ");
+            assertThat(c.command("\\shell nosuch")).startsWith("error: no shell named 'nosuch' for you; shells: ");
             assertThat(c.command("\\frob")).isEqualTo("error: unknown host command '\\frob'; \\help lists them");
             assertThat(c.command("\\" + "x".repeat(5000))).isEqualTo("error: host command longer than 1024 bytes, ignored");
             assertThat(c.command("\\help")).contains("\\shell NAME", "\\quit");

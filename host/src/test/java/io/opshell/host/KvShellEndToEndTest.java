@@ -40,8 +40,8 @@ class KvShellEndToEndTest {
     void bannerNamesTheOperatorAndShell() throws Exception {
         try (ShellClient c = ShellClient.connect(ts.socket(), "kv> ")) {
             String greeting = c.readToPrompt();
-            assertThat(greeting).startsWith("opshell: connected as ").contains("tenant default", "shell kv", "\\help");
-            assertThat(c.command("whoami")).matches("user=\\S+ uid=\\d+ gid=\\d+ pid=\\d+ role=read-write tenant=default shell=kv");
+            assertThat(greeting).startsWith("opshell: connected as ").contains("role admin", "tenant default", "shell kv", "limits: ", "\\help");
+            assertThat(c.command("whoami")).matches("user=\\S+ uid=\\d+ gid=\\d+ pid=\\d+ role=admin tenant=default shell=kv");
         }
     }
 

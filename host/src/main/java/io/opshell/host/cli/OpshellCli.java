@@ -3,6 +3,7 @@ package io.opshell.host.cli;
 import io.opshell.host.OpshellServer;
 import io.opshell.host.SessionLimits;
 import io.opshell.host.net.UnixSocketListener;
+import io.opshell.host.policy.PolicyException;
 import io.opshell.host.wasm.ShellLoadException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -50,32 +51,61 @@ public final class OpshellCli {
         @Option(names = "--max-sessions", defaultValue = "256", description = "connections served at once (default: ${DEFAULT-VALUE})")
         int maxSessions;
 
+        @Option(names = "--max-session-s", defaultValue = "43200", description = "close sessions this long after they opened, s (default: ${DEFAULT-VALUE})")
+        long maxSessionSeconds;
+
+        @Option(names = "--policy", description = "policy file (YAML): who may connect and with which rights; "
+                + "reloaded on SIGHUP or \\reload. Without one, whoever the socket mode admits is admin of --tenant")
+        Path policy;
+
+        @Option(names = "--audit", defaultValue = "opshell-audit.jsonl", description = "audit log, JSON lines, appended (default: ${DEFAULT-VALUE})")
+        Path audit;
+
+        @Option(names = "--audit-fsync", description = "force every audit record to disk before acknowledging the change")
+        boolean auditFsync;
+
         @Override
         public Integer call() throws InterruptedException {
             SessionLimits limits = SessionLimits.DEFAULT
                     .withStepDeadline(Duration.ofMillis(stepMillis))
                     .withMaxMemoryBytes(memoryMib * 1024 * 1024)
-                    .withIdleTimeout(Duration.ofSeconds(idleSeconds));
+                    .withIdleTimeout(Duration.ofSeconds(idleSeconds))
+                    .withMaxSessionLength(Duration.ofSeconds(maxSessionSeconds));
             OpshellServer server;
             try {
-                server = OpshellServer.builder()
+                OpshellServer.Builder builder = OpshellServer.builder()
                         .socket(socket)
                         .socketMode(PosixFilePermissions.fromString(socketMode))
                         .defaultShell(shell)
                         .tenant(tenant)
                         .limits(limits)
                         .maxSessions(maxSessions)
-                        .start();
+                        .audit(audit, auditFsync);
+                if (policy != null) {
+                    builder.policyFile(policy);
+                }
+                server = builder.start();
             } catch (UnixSocketListener.SocketInUseException e) {
                 System.err.println("error: " + e.getMessage());
                 return 2;
-            } catch (IOException | ShellLoadException | IllegalArgumentException e) {
+            } catch (IOException | ShellLoadException | PolicyException | IllegalArgumentException e) {
                 System.err.println("error: " + e.getMessage());
                 return 1;
             }
             Signals.onTermination(server::close);
+            OpshellServer running = server;
+            if (policy != null) {
+                Signals.onReload(() -> {
+                    try {
+                        System.err.println("opshell: " + running.reloadPolicy());
+                    } catch (PolicyException e) {
+                        System.err.println("error: " + e.getMessage() + "; the previous policy stays in force");
+                    }
+                });
+            }
             System.out.println("opshell listening on " + server.socketPath() + " (shells: "
                     + String.join(", ", server.shells()) + "; default " + shell + ")");
+            System.out.println("audit log: " + audit.toAbsolutePath() + (policy != null ? "; policy: " + policy : ""));
             System.out.println("connect with: scripts/connect " + socket + "   (or: socat READLINE UNIX-CONNECT:" + socket
                     + "; Debian's socat lacks READLINE: rlwrap socat - UNIX-CONNECT:" + socket + ")");
             System.out.flush();

@@ -1,8 +1,14 @@
 package io.opshell.host.session;
 
+import com.google.common.util.concurrent.RateLimiter;
 import io.opshell.abi.Abi;
+import io.opshell.abi.AbiError;
+import io.opshell.abi.AbiException;
 import io.opshell.host.OperatorIdentity;
 import io.opshell.host.SessionLimits;
+import io.opshell.host.net.Refusal;
+import io.opshell.host.policy.PolicyException;
+import io.opshell.host.policy.Profile;
 import io.opshell.host.wasm.GuestStdio;
 import io.opshell.host.wasm.ShellFault;
 import io.opshell.host.wasm.ShellInstance;
@@ -12,6 +18,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.newsclub.net.unix.AFUNIXSocketCredentials;
@@ -19,65 +32,124 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One operator connection, run on its own thread: reads input in chunks, gives each chunk to the
- * shell instance as one bounded step, and sends the step's output back in one write. Lines
- * starting with a backslash are host commands ({@code \shell NAME}, {@code \help}, {@code \quit}).
- * A shell fault is reported in-band and the shell is replaced; the connection stays.
+ * One operator connection, run on its own thread: identifies the peer and finds its profile
+ * (refusing unknown peers before any shell starts), reads input in chunks under the profile's
+ * rate limits, gives each chunk to the shell instance as one bounded step, and sends the step's
+ * output back in one write. Lines starting with a backslash are host commands. A shell fault is
+ * reported in-band and the shell is replaced; the connection stays.
  */
-public final class Session implements Runnable, InputRouter.Sink {
+public final class Session implements Runnable, InputRouter.Sink, SessionStateAccess.SessionView {
     private static final Logger log = LoggerFactory.getLogger(Session.class);
     /** Largest chunk read from the socket for one step. */
     static final int MAX_READ_CHUNK = 64 * 1024;
     /** The read buffer starts this small and doubles while reads fill it (idle sessions stay cheap). */
     static final int FIRST_READ_CHUNK = 4 * 1024;
+    /** A burst beyond the rate limits is delayed up to this long; input needing longer is refused. */
+    static final Duration MAX_RATE_DELAY = Duration.ofSeconds(2);
     private static final byte[] EMPTY_LINE = {'\n'};
 
     private final long id;
     private final AFUNIXSocket socket;
     private final SessionServices services;
-    private final SessionLimits limits;
+    private final ServerControl server;
     private final Consumer<Session> onClose;
     private final InputRouter router = new InputRouter();
+    private final long openedNanos = System.nanoTime();
     private volatile String closeReason = "client closed the connection";
     private volatile OperatorIdentity identity;
     private volatile boolean killed;
+    private volatile String tenant;
+    private volatile ShellModule shellModule;
+    private volatile long commands;
 
+    private Set<String> groups = Set.of();
+    private Profile startProfile;
+    private SessionLimits limits;
+    private RateLimiter commandLimiter;
+    private RateLimiter byteLimiter;
     private volatile OutputStream out;
     private GuestStdio stdio;
-    private ShellModule shellModule;
     private ShellInstance shell;
 
-    public Session(long id, AFUNIXSocket socket, SessionServices services, Consumer<Session> onClose) {
+    public Session(long id, AFUNIXSocket socket, SessionServices services, ServerControl server, Consumer<Session> onClose) {
         this.id = id;
         this.socket = socket;
         this.services = services;
-        this.limits = services.limits();
+        this.server = server;
         this.onClose = onClose;
     }
 
+    @Override
     public long id() {
         return id;
     }
 
     /** The operator, once the session has read the peer's credentials. */
+    @Override
     public OperatorIdentity identity() {
         return identity;
     }
 
     @Override
+    public String tenant() {
+        return tenant;
+    }
+
+    @Override
+    public String shellName() {
+        ShellModule m = shellModule;
+        return m == null ? "-" : m.name();
+    }
+
+    /** Seconds since the session opened. */
+    public long ageSeconds() {
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - openedNanos);
+    }
+
+    /** Input lines the session has sent to its shells. */
+    public long commands() {
+        return commands;
+    }
+
+    @Override
+    public Profile profile() {
+        Optional<Profile> p = services.policy().current().profileFor(identity, groups);
+        if (p.isEmpty()) {
+            denied();
+            throw new AbiException(AbiError.PERMISSION_DENIED, "no profile in the policy admits uid " + identity.uid());
+        }
+        return p.get();
+    }
+
+    @Override
+    public void denied() {
+        services.stats().permissionDenied.incrementAndGet();
+    }
+
+    @Override
     public void run() {
-        try (socket) {
-            identity = identify(socket);
-            log.info("session {} opened by {} (uid {}, pid {})", id, identity.user(), identity.uid(), identity.pid());
-            socket.setSoTimeout(Math.toIntExact(limits.idleTimeout().toMillis()));
-            InputStream in = socket.getInputStream();
+        boolean admitted = false;
+        try {
             out = socket.getOutputStream();
+            identity = identify(socket);
+            groups = UnixUsers.groupsOf(identity.user(), identity.gid());
+            Optional<String> refusal = admit();
+            if (refusal.isPresent()) {
+                services.stats().connectionsRefused.incrementAndGet();
+                closeReason = refusal.get();
+                audit("refused", Map.of("reason", refusal.get()));
+                Refusal.send(socket, "error: " + refusal.get());
+                return;
+            }
+            admitted = true;
+            services.stats().sessionsOpened.incrementAndGet();
+            audit("open", Map.of("pid", identity.pid(), "role", startProfile.role().toString(), "shell", shellName()));
+            log.info("session {} opened by {} (uid {}, pid {}) as {}", id, identity.user(), identity.uid(), identity.pid(),
+                    startProfile.name());
             stdio = new GuestStdio(limits.maxPendingInputBytes(), limits.maxOutputBytesPerStep());
-            shellModule = services.shells().get(services.defaultShell());
-            writeLine("opshell: connected as " + identity.user() + " (uid " + identity.uid() + "), tenant "
-                    + services.tenant() + ", shell " + shellModule.name() + "; \\help for host commands");
+            writeLine(banner());
             if (startShell()) {
-                readLoop(in);
+                readLoop(socket.getInputStream());
             }
         } catch (IOException e) {
             if (!killed) {
@@ -88,13 +160,75 @@ public final class Session implements Runnable, InputRouter.Sink {
             log.error("session {} failed", id, e);
         } finally {
             closeShell();
-            log.info("session {} closed: {}", id, closeReason);
+            closeSocket();
+            if (admitted) {
+                log.info("session {} closed: {}", id, closeReason);
+                audit("close", Map.of("reason", closeReason));
+            }
             onClose.accept(this);
         }
     }
 
+    /** Decides whether the peer gets a session; empty when it does, else why not. */
+    private Optional<String> admit() {
+        Optional<Profile> found = services.policy().current().profileFor(identity, groups);
+        if (found.isEmpty()) {
+            return Optional.of("uid " + identity.uid() + " (" + identity.user() + ") is not allowed to use this console;"
+                    + " ask the service owner to add you to the policy");
+        }
+        startProfile = found.get();
+        int open = server.sessionsOf(identity.uid());
+        if (open > startProfile.sessions()) {
+            return Optional.of("you already have " + (open - 1) + " session(s) open, your limit; close one first");
+        }
+        limits = startProfile.limits();
+        tenant = startProfile.defaultTenant();
+        Optional<ShellModule> first = allowedShell(services.defaultShell())
+                .or(() -> services.shells().values().stream().filter(m -> startProfile.grantsShell(m.name())).findFirst());
+        if (first.isEmpty()) {
+            return Optional.of("your profile allows no shell this server offers");
+        }
+        shellModule = first.get();
+        commandLimiter = limiter(startProfile.commandsPerSecond());
+        byteLimiter = limiter(startProfile.bytesPerSecond());
+        return Optional.empty();
+    }
+
+    private static RateLimiter limiter(double perSecond) {
+        return Double.isInfinite(perSecond) ? null : RateLimiter.create(perSecond);
+    }
+
+    private Optional<ShellModule> allowedShell(String name) {
+        return Optional.ofNullable(services.shells().get(name)).filter(m -> startProfile.grantsShell(m.name()));
+    }
+
+    private String banner() {
+        Profile p = startProfile;
+        return "opshell: connected as " + identity.user() + " (uid " + identity.uid() + "), role " + p.role() + ", tenant "
+                + tenant + ", shell " + shellName() + "; limits: " + describeLimits(p) + "; \\help for host commands";
+    }
+
+    private static String describeLimits(Profile p) {
+        SessionLimits l = p.limits();
+        StringBuilder b = new StringBuilder();
+        if (!Double.isInfinite(p.commandsPerSecond())) {
+            b.append(fmt(p.commandsPerSecond())).append(" commands/s, ");
+        }
+        if (!Double.isInfinite(p.bytesPerSecond())) {
+            b.append(fmt(p.bytesPerSecond() / 1024)).append(" KiB/s in, ");
+        }
+        return b.toString() + l.stepDeadline().toMillis() + " ms CPU/step, " + (l.maxMemoryBytes() >> 20) + " MiB memory, "
+                + (l.maxOutputBytesPerStep() >> 10) + " KiB out/step, idle " + l.idleTimeout().toSeconds() + " s, session "
+                + l.maxSessionLength().toSeconds() + " s";
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : String.format("%.1f", d);
+    }
+
     private void readLoop(InputStream in) throws IOException {
         byte[] chunk = new byte[FIRST_READ_CHUNK];
+        long endNanos = openedNanos + limits.maxSessionLength().toNanos();
         while (true) {
             int free = stdio.inputFree();
             if (free == 0) {
@@ -102,10 +236,21 @@ public final class Session implements Runnable, InputRouter.Sink {
                 writeLine("error: the shell stopped reading its input; closing the session");
                 return;
             }
+            long leftMillis = TimeUnit.NANOSECONDS.toMillis(endNanos - System.nanoTime());
+            boolean lifetimeBound = leftMillis < limits.idleTimeout().toMillis();
+            if (leftMillis <= 0) {
+                closeReason = "maximum session length";
+                writeLine("error: sessions last at most " + limits.maxSessionLength().toSeconds() + " s; closing the session");
+                return;
+            }
+            socket.setSoTimeout(Math.toIntExact(Math.min(leftMillis, limits.idleTimeout().toMillis())));
             int n;
             try {
                 n = in.read(chunk, 0, Math.min(chunk.length, free));
             } catch (SocketTimeoutException e) {
+                if (lifetimeBound) {
+                    continue; // the loop reports the session length
+                }
                 closeReason = "idle timeout";
                 writeLine("error: no input for " + limits.idleTimeout().toSeconds() + " s; closing the session");
                 return;
@@ -116,6 +261,12 @@ public final class Session implements Runnable, InputRouter.Sink {
                     step();
                 }
                 return;
+            }
+            if (byteLimiter != null && !byteLimiter.tryAcquire(n, MAX_RATE_DELAY.toMillis(), TimeUnit.MILLISECONDS)) {
+                services.stats().rateLimited.incrementAndGet();
+                writeLine("error: input faster than " + fmt(startProfile.bytesPerSecond()) + " bytes/s, your limit; "
+                        + n + " bytes dropped, slow down");
+                continue;
             }
             if (!router.route(chunk, n, this)) {
                 return;
@@ -128,6 +279,21 @@ public final class Session implements Runnable, InputRouter.Sink {
 
     @Override
     public boolean shellInput(byte[] buf, int off, int len) throws IOException {
+        int lines = 0;
+        for (int i = off; i < off + len; i++) {
+            if (buf[i] == '\n') {
+                lines++;
+            }
+        }
+        if (lines > 0 && commandLimiter != null
+                && !commandLimiter.tryAcquire(lines, MAX_RATE_DELAY.toMillis(), TimeUnit.MILLISECONDS)) {
+            services.stats().rateLimited.incrementAndGet();
+            writeLine("error: more than " + fmt(startProfile.commandsPerSecond()) + " commands/s, your limit; "
+                    + lines + " lines dropped, slow down");
+            return promptAgain();
+        }
+        commands += lines;
+        services.stats().commands.addAndGet(lines);
         stdio.receive(buf, off, len);
         return step();
     }
@@ -142,6 +308,7 @@ public final class Session implements Runnable, InputRouter.Sink {
             control = shell.step();
             flushStep();
         } catch (ShellFault fault) {
+            services.stats().traps.incrementAndGet();
             closeShell();
             stdio.flushOutput(out);
             stdio.discardInput();
@@ -168,47 +335,152 @@ public final class Session implements Runnable, InputRouter.Sink {
             return promptAgain();
         }
         String[] words = command.trim().split("\\s+");
+        String arg = words.length > 1 ? command.trim().substring(words[0].length()).trim() : "";
+        Profile p;
+        try {
+            p = profile();
+        } catch (AbiException e) {
+            writeLine("error: the policy no longer admits you; closing the session");
+            closeReason = "no longer admitted by the policy";
+            return false;
+        }
         switch (words[0]) {
-            case "help", "?" -> writeLine("""
-                    host commands (a line starting with a backslash):
-                      \\shell          list the shells
-                      \\shell NAME     switch to shell NAME (a fresh instance)
-                      \\help           this list
-                      \\quit           close the session""");
+            case "help", "?" -> writeLine(help(p));
+            case "whoami" -> writeLine(whoamiText(p));
             case "shell" -> {
-                if (words.length == 1) {
-                    writeLine("shells: " + String.join(", ", services.shells().keySet()) + " (current: " + shellModule.name() + ")");
+                if (arg.isEmpty()) {
+                    writeLine("shells: " + String.join(", ", allowedShells(p)) + " (current: " + shellName() + ")");
+                } else if (!services.shells().containsKey(arg) || !p.grantsShell(arg)) {
+                    writeLine("error: no shell named '" + arg + "' for you; shells: " + String.join(", ", allowedShells(p)));
                 } else {
-                    ShellModule next = services.shells().get(words[1]);
-                    if (next == null || words.length > 2) {
-                        writeLine("error: no shell named '" + command.trim().substring(5).trim() + "'; shells: "
-                                + String.join(", ", services.shells().keySet()));
-                    } else {
-                        closeShell();
-                        stdio.discardInput();
-                        shellModule = next;
-                        writeLine("opshell: shell " + next.name());
-                        return startShell();
-                    }
+                    closeShell();
+                    stdio.discardInput();
+                    shellModule = services.shells().get(arg);
+                    writeLine("opshell: shell " + arg);
+                    audit("shell", Map.of("shell", arg));
+                    return startShell();
+                }
+            }
+            case "tenant" -> {
+                if (arg.isEmpty()) {
+                    writeLine("tenants: " + String.join(", ", p.tenants()) + " (current: " + tenant + ")");
+                } else if (!p.grantsTenant(arg)) {
+                    denied();
+                    writeLine("error: tenant '" + arg + "' is not granted to you; tenants: " + String.join(", ", p.tenants()));
+                } else {
+                    tenant = arg;
+                    writeLine("opshell: tenant " + arg);
+                    audit("tenant", Map.of());
                 }
             }
             case "quit", "q", "exit" -> {
                 closeReason = "operator quit";
                 return false;
             }
+            case "sessions", "kill", "reload", "stats" -> {
+                if (!p.role().isAdmin()) {
+                    denied();
+                    writeLine("error: \\" + words[0] + " is for the admin role; yours is " + p.role());
+                } else {
+                    adminCommand(words[0], arg);
+                }
+            }
             default -> writeLine("error: unknown host command '\\" + words[0] + "'; \\help lists them");
         }
         return promptAgain();
     }
 
+    private void adminCommand(String command, String arg) throws IOException {
+        switch (command) {
+            case "sessions" -> {
+                StringBuilder b = new StringBuilder("id\tuser\tuid\tpid\tshell\ttenant\tage_s\tcommands");
+                for (Session s : server.sessions()) {
+                    OperatorIdentity who = s.identity();
+                    if (who == null || s.tenant() == null) {
+                        continue;
+                    }
+                    b.append('\n').append(s.id()).append('\t').append(who.user()).append('\t').append(who.uid()).append('\t')
+                            .append(who.pid()).append('\t').append(s.shellName()).append('\t').append(s.tenant()).append('\t')
+                            .append(s.ageSeconds()).append('\t').append(s.commands());
+                }
+                writeLine(b.toString());
+            }
+            case "kill" -> {
+                long target;
+                try {
+                    target = Long.parseLong(arg);
+                } catch (NumberFormatException e) {
+                    writeLine("error: usage: \\kill SESSION-ID (see \\sessions)");
+                    return;
+                }
+                if (target == id) {
+                    writeLine("error: that is this session; use \\quit");
+                } else if (server.kill(target, "killed by admin " + identity.user())) {
+                    writeLine("killed session " + target);
+                } else {
+                    writeLine("error: no session " + target + "; see \\sessions");
+                }
+            }
+            case "reload" -> {
+                try {
+                    writeLine(server.reloadPolicy());
+                } catch (PolicyException e) {
+                    writeLine("error: " + e.getMessage() + "; the previous policy stays in force");
+                }
+            }
+            case "stats" -> {
+                var s = services.stats();
+                writeLine("sessions_open " + server.openSessions() + "\nsessions_opened " + s.sessionsOpened.get()
+                        + "\ncommands " + s.commands.get() + "\nconnections_refused " + s.connectionsRefused.get()
+                        + "\nrate_limited " + s.rateLimited.get() + "\npermission_denied " + s.permissionDenied.get()
+                        + "\ntraps " + s.traps.get() + "\nshell_instances " + services.runtime().liveInstances());
+            }
+            default -> throw new IllegalStateException(command);
+        }
+    }
+
+    private String help(Profile p) {
+        String text = """
+                host commands (a line starting with a backslash):
+                  \\shell          list your shells
+                  \\shell NAME     switch to shell NAME (a fresh instance)
+                  \\tenant         list your tenants
+                  \\tenant NAME    switch to tenant NAME
+                  \\whoami         who you are, your role, tenants, shells and limits
+                  \\help           this list
+                  \\quit           close the session""";
+        if (p.role().isAdmin()) {
+            text += """
+
+                    admin:
+                      \\sessions       list open sessions
+                      \\kill ID        end session ID
+                      \\reload         reload the policy file
+                      \\stats          counters: sessions, commands, refusals, traps""";
+        }
+        return text;
+    }
+
+    private String whoamiText(Profile p) {
+        return "user " + identity.user() + " (uid " + identity.uid() + ", gid " + identity.gid() + ", pid " + identity.pid()
+                + ")\nprofile " + p.name() + ", role " + p.role() + "\ntenant " + tenant + " (granted: "
+                + String.join(", ", p.tenants()) + ")\nshell " + shellName() + " (allowed: " + String.join(", ", allowedShells(p))
+                + ")\nlimits: " + describeLimits(p) + ", " + p.sessions() + " sessions";
+    }
+
+    private List<String> allowedShells(Profile p) {
+        return services.shells().keySet().stream().filter(p::grantsShell).toList();
+    }
+
     /** Host command output ends without the shell's prompt; an empty line makes the shell print it. */
     private boolean promptAgain() throws IOException {
-        return shellInput(EMPTY_LINE, 0, EMPTY_LINE.length);
+        stdio.receive(EMPTY_LINE, 0, EMPTY_LINE.length);
+        return step();
     }
 
     private boolean startShell() throws IOException {
-        SessionStateAccess access = new SessionStateAccess(services.store(), services.tenant(), identity,
-                shellModule.name(), services.probes(), limits.maxKeysListed());
+        SessionStateAccess access = new SessionStateAccess(services.store(), this, services.probes(), services.audit(),
+                services.maxKeysListed());
         try {
             shell = ShellInstance.start(services.runtime(), shellModule, stdio, access, limits.stepDeadline(),
                     limits.maxMemoryBytes());
@@ -216,6 +488,7 @@ public final class Session implements Runnable, InputRouter.Sink {
             flushStep();
             return true;
         } catch (ShellFault fault) {
+            services.stats().traps.incrementAndGet();
             closeShell();
             stdio.flushOutput(out);
             closeReason = "shell failed to start: " + fault.getMessage();
@@ -242,6 +515,30 @@ public final class Session implements Runnable, InputRouter.Sink {
 
     private void writeLine(String line) throws IOException {
         out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void audit(String event, Map<String, Object> extra) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        f.put("session", id);
+        f.put("user", identity.user());
+        f.put("uid", identity.uid());
+        if (tenant != null) {
+            f.put("tenant", tenant);
+        }
+        f.putAll(extra);
+        try {
+            services.audit().record(event, f);
+        } catch (RuntimeException e) {
+            log.error("session {}: audit record '{}' failed", id, event, e);
+        }
+    }
+
+    private void closeSocket() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.debug("session {}: close failed", id, e);
+        }
     }
 
     private static OperatorIdentity identify(AFUNIXSocket socket) throws IOException {

@@ -1,7 +1,9 @@
 package io.opshell.host.session;
 
+import io.opshell.host.AuditLog;
 import io.opshell.host.Probe;
-import io.opshell.host.SessionLimits;
+import io.opshell.host.ServerStats;
+import io.opshell.host.policy.PolicyHolder;
 import io.opshell.host.wasm.ShellModule;
 import io.opshell.host.wasm.WasmRuntime;
 import io.opshell.store.StateStore;
@@ -11,13 +13,16 @@ import java.util.Map;
  * What every session of a server shares.
  *
  * @param shells       the shells offered, by name, in display order
- * @param defaultShell the shell a connection starts in
+ * @param defaultShell the shell a connection starts in (if its profile allows it)
+ * @param maxKeysListed most keys one listing returns
  */
 public record SessionServices(
         WasmRuntime runtime,
         Map<String, ShellModule> shells,
         String defaultShell,
         StateStore store,
-        String tenant,
         Map<String, Probe> probes,
-        SessionLimits limits) {}
+        PolicyHolder policy,
+        AuditLog audit,
+        ServerStats stats,
+        int maxKeysListed) {}

@@ -4,6 +4,7 @@ import io.opshell.host.OpshellServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.function.BooleanSupplier;
@@ -24,6 +25,22 @@ public final class TestServer implements AutoCloseable {
         Path dir = Files.createTempDirectory(Path.of("/tmp"), "opsh");
         try {
             return new TestServer(builder.socket(dir.resolve("opshell.sock")).start(), dir);
+        } catch (Exception e) {
+            deleteTree(dir);
+            throw e;
+        }
+    }
+
+    /**
+     * Starts {@code builder} where other Unix users can reach it: the directory is world-traversable
+     * and the socket world-writable, so the policy alone decides who gets in.
+     */
+    public static TestServer startShared(OpshellServer.Builder builder) throws Exception {
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "opsh");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        try {
+            return new TestServer(builder.socket(dir.resolve("opshell.sock"))
+                    .socketMode(PosixFilePermissions.fromString("rw-rw-rw-")).start(), dir);
         } catch (Exception e) {
             deleteTree(dir);
             throw e;
