@@ -78,7 +78,11 @@ impl Kv {
                     (p, "") => p,
                     _ => return Err("usage: keys [PREFIX]".to_string()),
                 };
-                for key in host::kv_keys(prefix).map_err(|e| host_error("keys", e))? {
+                let keys = host::kv_keys(prefix).map_err(|e| match e {
+                    Error::TooLarge => "keys: too many keys match; give a longer prefix".to_string(),
+                    e => host_error("keys", e),
+                })?;
+                for key in keys {
                     out.line(&key);
                 }
             }

@@ -55,6 +55,10 @@ public record SessionLimits(
         return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed, d);
     }
 
+    public SessionLimits withMaxKeysListed(int max) {
+        return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, max, maxSessionLength);
+    }
+
     public SessionLimits withIdleTimeout(Duration d) {
         return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, d, maxKeysListed, maxSessionLength);
     }

@@ -44,11 +44,11 @@ class FaultContainmentTest {
     }
 
     @Test
-    void aTwentyMegabyteLineIsRefusedWithoutHarm() throws Exception {
+    void aHundredMegabyteLineIsRefusedWithoutHarm() throws Exception {
         try (ShellClient c = ts.kv()) {
             byte[] chunk = new byte[1 << 20];
             java.util.Arrays.fill(chunk, (byte) 'x');
-            for (int i = 0; i < 20; i++) {
+            for (int i = 0; i < 100; i++) {
                 c.sendBytes(chunk);
             }
             c.send("\n");
@@ -105,6 +105,28 @@ class FaultContainmentTest {
             String step = c.readToPrompt();
             assertThat(step).contains("error: output cut after 1048576 bytes (the per-step limit); ");
             assertThat(step.length()).isLessThan(1_048_576 + 1_000);
+        }
+    }
+
+    @Test
+    void listingsBeyondTheCapAskForANarrowerPrefix() throws Exception {
+        try (TestServer small = TestServer.start(OpshellServer.builder().limits(SessionLimits.DEFAULT.withMaxKeysListed(3)));
+                ShellClient c = small.kv()) {
+            for (String k : new String[] {"a.1", "a.2", "b.1", "b.2"}) {
+                c.command("set " + k + " x");
+            }
+            assertThat(c.command("keys")).isEqualTo("error: keys: too many keys match; give a longer prefix");
+            assertThat(c.command("keys a.")).isEqualTo("a.1\na.2");
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheServerCapAreRefusedWithAMessage() throws Exception {
+        try (TestServer small = TestServer.start(OpshellServer.builder().maxSessions(2));
+                ShellClient a = small.kv(); ShellClient b = small.kv();
+                ShellClient c = ShellClient.connect(small.socket(), "kv> ")) {
+            assertThat(c.readToEnd()).isEqualTo("error: server busy: 2 sessions open, the limit; try again later\n");
+            assertThat(a.command("sum")).isEqualTo("0");
         }
     }
 

@@ -71,6 +71,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     }
 
     private void instantiate(ShellModule module) throws ShellFault {
+        io.github.kawamuray.wasmtime.Module compiled = module.moduleFor(runtime);
         List<Extern> externs = new ArrayList<>();
         for (ImportTable.Definition d : module.imports()) {
             GuestCall.Handler handler = d.handler();
@@ -80,7 +81,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         }
         // Modules with a start function are refused at load, so instantiation runs no guest code.
         store.setEpochDeadline(deadlineTicks);
-        instance = guarded(() -> new Instance(store, module.module(), externs));
+        instance = guarded(() -> new Instance(store, compiled, externs));
         memory = instance.getMemory(store, Abi.EXPORT_MEMORY).orElseThrow(() -> new ShellFault("no memory export"));
         guestMemory = new GuestMemory(() -> memory.buffer(store));
         versionFunc = export(Abi.EXPORT_VERSION);

@@ -19,12 +19,17 @@ public final class ShellModule implements AutoCloseable {
     private static final Duration LOAD_DEADLINE = Duration.ofSeconds(1);
 
     private final String name;
+    private final WasmRuntime runtime;
     private final Module module;
     private final List<ImportTable.Definition> imports;
     private final long declaredMaxMemoryBytes;
 
-    private ShellModule(String name, Module module, List<ImportTable.Definition> imports, long declaredMaxMemoryBytes) {
+    private volatile boolean closed;
+
+    private ShellModule(String name, WasmRuntime runtime, Module module, List<ImportTable.Definition> imports,
+            long declaredMaxMemoryBytes) {
         this.name = name;
+        this.runtime = runtime;
         this.module = module;
         this.imports = imports;
         this.declaredMaxMemoryBytes = declaredMaxMemoryBytes;
@@ -77,7 +82,7 @@ public final class ShellModule implements AutoCloseable {
             for (ImportType imp : module.imports()) {
                 imports.add(ImportTable.resolve(imp));
             }
-            shell = new ShellModule(name, module, List.copyOf(imports), declared);
+            shell = new ShellModule(name, runtime, module, List.copyOf(imports), declared);
         } catch (IllegalArgumentException e) {
             module.dispose();
             throw new ShellLoadException("shell " + name + " " + e.getMessage());
@@ -115,7 +120,17 @@ public final class ShellModule implements AutoCloseable {
         return declaredMaxMemoryBytes;
     }
 
-    Module module() {
+    /**
+     * The compiled module, for an instance on {@code target}. Using a module with a Store of another
+     * Engine makes the binding panic, which aborts the JVM (DESIGN.md fact 3), so it is refused here.
+     */
+    Module moduleFor(WasmRuntime target) {
+        if (target != runtime) {
+            throw new IllegalArgumentException("shell " + name + " was compiled by another runtime");
+        }
+        if (closed) {
+            throw new IllegalStateException("shell " + name + " is closed");
+        }
         return module;
     }
 
@@ -124,7 +139,10 @@ public final class ShellModule implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        module.dispose();
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            module.dispose();
+        }
     }
 }
