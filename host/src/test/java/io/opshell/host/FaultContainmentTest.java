@@ -131,6 +131,25 @@ class FaultContainmentTest {
     }
 
     @Test
+    void aSessionEndsAtItsMaximumLengthEvenWhenBusy() throws Exception {
+        SessionLimits limits = SessionLimits.DEFAULT.withMaxSessionLength(Duration.ofSeconds(2));
+        try (TestServer short_ = TestServer.start(OpshellServer.builder().limits(limits)); ShellClient c = short_.kv()) {
+            long start = System.nanoTime();
+            String last = "";
+            while (System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
+                try {
+                    last = c.command("add 1");
+                } catch (IOException e) {
+                    last = e.getMessage(); // the server closed after saying why
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            assertThat(last).contains("error: sessions last at most 2 s; closing the session");
+        }
+    }
+
+    @Test
     void anIdleClientIsDisconnectedWithAMessage() throws Exception {
         try (ShellClient c = ts.kv()) {
             assertThat(c.readToEnd()).isEqualTo("error: no input for 2 s; closing the session\n");

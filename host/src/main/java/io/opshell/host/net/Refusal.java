@@ -6,9 +6,8 @@ import java.nio.charset.StandardCharsets;
 import org.newsclub.net.unix.AFUNIXSocket;
 
 /**
- * Turns a client away so that it actually reads why: writes the one-line message, half-closes,
- * and drains what the client already sent (a little, briefly) before closing. Closing a socket
- * with unread input would reset it, and the client could lose the message.
+ * Ends a connection so that the client actually reads the last thing it was told: closing a
+ * socket with unread input resets it, and the client could lose the message.
  */
 public final class Refusal {
     private static final int DRAIN_BYTES = 64 * 1024;
@@ -17,8 +16,20 @@ public final class Refusal {
     private Refusal() {}
 
     public static void send(AFUNIXSocket socket, String message) {
-        try (socket) {
+        try {
             socket.getOutputStream().write((message + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // the client is gone
+        }
+        closeGracefully(socket);
+    }
+
+    /**
+     * Closes so that what was written last is still read: half-closes, then drains what the
+     * client sent meanwhile (at most 64 KiB, 1 s) before the full close.
+     */
+    public static void closeGracefully(AFUNIXSocket socket) {
+        try (socket) {
             socket.getChannel().shutdownOutput();
             socket.setSoTimeout(DRAIN_MILLIS);
             InputStream in = socket.getInputStream();

@@ -534,10 +534,14 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
     }
 
     private void closeSocket() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            log.debug("session {}: close failed", id, e);
+        if (killed) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                log.debug("session {}: close failed", id, e);
+            }
+        } else {
+            Refusal.closeGracefully(socket);
         }
     }
 
