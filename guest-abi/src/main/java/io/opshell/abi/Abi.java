@@ -19,6 +19,8 @@ public final class Abi {
     public static final String EXPORT_INIT = "opshell_init";
     /** {@code (ready: i32, eof: i32) -> i32}: consume input, answer; returns {@link #STEP_CONTINUE} or {@link #STEP_CLOSE}. */
     public static final String EXPORT_STEP = "opshell_step";
+    /** Optional, the WASI reactor initializer: called once after instantiation, before {@link #EXPORT_INIT}. */
+    public static final String EXPORT_WASI_INITIALIZE = "_initialize";
     /** The shell's linear memory; it must declare a maximum. */
     public static final String EXPORT_MEMORY = "memory";
 

@@ -15,6 +15,7 @@ import io.opshell.host.StateAccess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One running shell: its own Store, imported functions, Instance and memory. Confined to the
@@ -87,6 +88,15 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         versionFunc = export(Abi.EXPORT_VERSION);
         initFunc = export(Abi.EXPORT_INIT);
         stepFunc = export(Abi.EXPORT_STEP);
+        Optional<Func> reactorInit = instance.getFunc(store, Abi.EXPORT_WASI_INITIALIZE);
+        if (reactorInit.isPresent()) {
+            // The WASI reactor convention: run the module's constructors once, before anything else.
+            try {
+                call(reactorInit.get());
+            } finally {
+                reactorInit.get().dispose();
+            }
+        }
     }
 
     private Func export(String name) throws ShellFault {
