@@ -2,7 +2,7 @@
 //!
 //! A shell implements [`Shell`] and exports itself with [`export_shell!`]; this library turns the
 //! host's `opshell_init` / `opshell_step` calls into greeting, line and prompt callbacks, buffers
-//! output so that each step costs one `fd_write`, and wraps every host function in a typed call.
+//! output so that each input line costs one `fd_write`, and wraps every host function in a typed call.
 //! std only: shells are built with a bare `rustc --target wasm32-wasi`.
 
 use std::fmt;
@@ -207,8 +207,8 @@ pub fn call(name: &str, arg: &str) -> Result<String, Error> {
 /// cannot exhaust the shell's memory (the host caps what it forwards per step anyway).
 const OUTPUT_FLUSH_BYTES: usize = 64 * 1024;
 
-/// Output of one step, sent to the operator in one `fd_write` when the step ends (or in
-/// 64 KiB pieces when a step prints more).
+/// Output, sent to the operator with one `fd_write` per input line (or in 64 KiB pieces when a
+/// line prints more).
 #[derive(Default)]
 pub struct Output {
     buf: Vec<u8>,
@@ -358,6 +358,9 @@ impl<S: Shell> Reactor<S> {
         if control == Control::Continue {
             self.out.text(self.shell.prompt());
         }
+        // Each line's answer leaves now: if a later line in the same chunk traps, what was
+        // already answered is not lost with the instance.
+        self.out.flush();
         control
     }
 }

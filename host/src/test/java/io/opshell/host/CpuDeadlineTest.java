@@ -45,4 +45,18 @@ class CpuDeadlineTest {
             assertThat(TestServer.eventually(Duration.ofSeconds(10), () -> ts.server.liveShellInstances() == 0)).isTrue();
         }
     }
+
+    @Test
+    void answersGivenBeforeARunawayLineInTheSameChunkAreNotLost() throws Exception {
+        SessionLimits limits = SessionLimits.DEFAULT.withStepDeadline(Duration.ofMillis(200));
+        try (TestServer ts = TestServer.start(OpshellServer.builder().limits(limits).defaultShell("scheme"));
+                ShellClient c = ShellClient.connect(ts.socket(), "scheme> ")) {
+            c.readToPrompt();
+            c.send("(+ 1 2)\n(define (spin) (spin))\n(spin)\n(+ 3 4)\n"); // one write, one step
+            assertThat(c.readToPrompt()).isEqualTo("3\n");
+            assertThat(c.readToPrompt()).isEmpty(); // the define
+            assertThat(c.readToPrompt()).startsWith(
+                    "error: shell exceeded the CPU limit of 200 ms per step; starting a fresh shell (its definitions are lost)\n");
+        }
+    }
 }
