@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * as CI has). The policy decides; the shell has no say.
  */
 class AccessControlTest {
-    static final long READER = 4101, ALPHA = 4102, BETA = 4103, BETA_GROUP = 4200, ADMIN = 4104, LIMITED = 4105, STRANGER = 4999;
+    static final long READER = 4101, ALPHA = 4102, BETA = 4103, BETA_GROUP = 4200, ADMIN = 4104, LIMITED = 4105, TIGHT = 4106,
+            STRANGER = 4999;
     static final String POLICY = """
             unknown: refuse
             connections-per-second-per-peer: 50
@@ -47,6 +48,12 @@ class AccessControlTest {
                 role: read-write
                 tenants: [alpha]
                 limits: {sessions: 1, commands-per-second: 2, idle-timeout-s: 3}
+              - name: tight
+                uids: [4106]
+                role: read-write
+                tenants: [alpha]
+                shells: [scheme]
+                limits: {step-ms: 100, memory-mib: 4, bytes-per-second: 1024}
             """;
 
     Path dir;
@@ -123,6 +130,22 @@ class AccessControlTest {
             assertThat(first.readToEnd()).isEqualTo("error: no input for 3 s; closing the session\n");
         }
         assertThat(as(ALPHA, "sum\n")).contains("kv> 10\n");
+    }
+
+    @Test
+    void aProfilesCpuMemoryAndInputRateLimitsApply() throws Exception {
+        try (UserClient c = UserClient.connect(ts.socket(), TIGHT, TIGHT)) {
+            assertThat(c.readTo("scheme> ")).contains("shell scheme", "1 KiB/s in, 100 ms CPU/step, 4 MiB memory");
+            assertThat(c.command("(define (spin) (spin)) (spin)", "scheme> "))
+                    .startsWith("error: shell exceeded the CPU limit of 100 ms per step;");
+            // Memory is checked when the step returns: the answer was made, then the shell is replaced.
+            assertThat(c.command("(string-length (make-string 6000000 #\\a))", "scheme> ")).isEqualTo("6000000\n");
+            assertThat(c.readTo("scheme> ")).contains("error: shell grew its memory to ").contains("above the limit of 4096 KiB");
+            assertThat(c.command("(+ 1 2)", "scheme> ")).isEqualTo("3\n");
+            c.send(";" + "x".repeat(4000) + "\n"); // four seconds' worth at 1 KiB/s: let through, paid for later
+            c.readTo("scheme> ");
+            assertThat(c.command("(+ 2 2)", "scheme> ")).startsWith("error: input faster than 1024 bytes/s, your limit;");
+        }
     }
 
     @Test

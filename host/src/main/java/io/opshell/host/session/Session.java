@@ -266,6 +266,9 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
                 services.stats().rateLimited.incrementAndGet();
                 writeLine("error: input faster than " + fmt(startProfile.bytesPerSecond()) + " bytes/s, your limit; "
                         + n + " bytes dropped, slow down");
+                if (!promptAgain()) {
+                    return;
+                }
                 continue;
             }
             if (!router.route(chunk, n, this)) {
