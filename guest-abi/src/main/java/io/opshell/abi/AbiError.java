@@ -1,8 +1,5 @@
 package io.opshell.abi;
 
-import java.util.Arrays;
-import java.util.Optional;
-
 /** The one table of negative results a host function can return. Values are part of the ABI. */
 public enum AbiError {
     NOT_FOUND(-1, "not found"),
@@ -29,9 +26,5 @@ public enum AbiError {
 
     public String description() {
         return description;
-    }
-
-    public static Optional<AbiError> fromCode(int code) {
-        return Arrays.stream(values()).filter(e -> e.code == code).findFirst();
     }
 }

@@ -45,6 +45,9 @@ public final class OpshellCli {
         @Option(names = "--memory-mib", defaultValue = "64", description = "guest memory limit per session, MiB (default: ${DEFAULT-VALUE})")
         long memoryMib;
 
+        @Option(names = "--output-kib", defaultValue = "1024", description = "output one shell step may produce, KiB (default: ${DEFAULT-VALUE})")
+        int outputKib;
+
         @Option(names = "--idle-timeout-s", defaultValue = "1800", description = "close sessions idle this long, s (default: ${DEFAULT-VALUE})")
         long idleSeconds;
 
@@ -69,6 +72,7 @@ public final class OpshellCli {
             SessionLimits limits = SessionLimits.DEFAULT
                     .withStepDeadline(Duration.ofMillis(stepMillis))
                     .withMaxMemoryBytes(memoryMib * 1024 * 1024)
+                    .withMaxOutputBytesPerStep(Math.multiplyExact(outputKib, 1024))
                     .withIdleTimeout(Duration.ofSeconds(idleSeconds))
                     .withMaxSessionLength(Duration.ofSeconds(maxSessionSeconds));
             OpshellServer server;

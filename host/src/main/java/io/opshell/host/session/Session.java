@@ -7,7 +7,6 @@ import io.opshell.abi.AbiException;
 import io.opshell.host.OperatorIdentity;
 import io.opshell.host.SessionLimits;
 import io.opshell.host.net.Refusal;
-import io.opshell.host.policy.PolicyException;
 import io.opshell.host.policy.Profile;
 import io.opshell.host.wasm.GuestStdio;
 import io.opshell.host.wasm.ShellFault;
@@ -54,6 +53,7 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
     private final ServerControl server;
     private final Consumer<Session> onClose;
     private final InputRouter router = new InputRouter();
+    private final AdminCommands admin;
     private final long openedNanos = System.nanoTime();
     private volatile String closeReason = "client closed the connection";
     private volatile OperatorIdentity identity;
@@ -77,6 +77,7 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
         this.services = services;
         this.server = server;
         this.onClose = onClose;
+        this.admin = new AdminCommands(server, services.stats(), services.runtime());
     }
 
     @Override
@@ -385,61 +386,12 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
                     denied();
                     writeLine("error: \\" + words[0] + " is for the admin role; yours is " + p.role());
                 } else {
-                    adminCommand(words[0], arg);
+                    writeLine(admin.run(words[0], arg, this));
                 }
             }
             default -> writeLine("error: unknown host command '\\" + words[0] + "'; \\help lists them");
         }
         return promptAgain();
-    }
-
-    private void adminCommand(String command, String arg) throws IOException {
-        switch (command) {
-            case "sessions" -> {
-                StringBuilder b = new StringBuilder("id\tuser\tuid\tpid\tshell\ttenant\tage_s\tcommands");
-                for (Session s : server.sessions()) {
-                    OperatorIdentity who = s.identity();
-                    if (who == null || s.tenant() == null) {
-                        continue;
-                    }
-                    b.append('\n').append(s.id()).append('\t').append(who.user()).append('\t').append(who.uid()).append('\t')
-                            .append(who.pid()).append('\t').append(s.shellName()).append('\t').append(s.tenant()).append('\t')
-                            .append(s.ageSeconds()).append('\t').append(s.commands());
-                }
-                writeLine(b.toString());
-            }
-            case "kill" -> {
-                long target;
-                try {
-                    target = Long.parseLong(arg);
-                } catch (NumberFormatException e) {
-                    writeLine("error: usage: \\kill SESSION-ID (see \\sessions)");
-                    return;
-                }
-                if (target == id) {
-                    writeLine("error: that is this session; use \\quit");
-                } else if (server.kill(target, "killed by admin " + identity.user())) {
-                    writeLine("killed session " + target);
-                } else {
-                    writeLine("error: no session " + target + "; see \\sessions");
-                }
-            }
-            case "reload" -> {
-                try {
-                    writeLine(server.reloadPolicy());
-                } catch (PolicyException e) {
-                    writeLine("error: " + e.getMessage() + "; the previous policy stays in force");
-                }
-            }
-            case "stats" -> {
-                var s = services.stats();
-                writeLine("sessions_open " + server.openSessions() + "\nsessions_opened " + s.sessionsOpened.get()
-                        + "\ncommands " + s.commands.get() + "\nconnections_refused " + s.connectionsRefused.get()
-                        + "\nrate_limited " + s.rateLimited.get() + "\npermission_denied " + s.permissionDenied.get()
-                        + "\ntraps " + s.traps.get() + "\nshell_instances " + services.runtime().liveInstances());
-            }
-            default -> throw new IllegalStateException(command);
-        }
     }
 
     private String help(Profile p) {

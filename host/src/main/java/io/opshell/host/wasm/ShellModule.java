@@ -115,11 +115,6 @@ public final class ShellModule implements AutoCloseable {
         return name;
     }
 
-    /** The maximum memory the module declares, in bytes. */
-    public long declaredMaxMemoryBytes() {
-        return declaredMaxMemoryBytes;
-    }
-
     /**
      * The compiled module, for an instance on {@code target}. Using a module with a Store of another
      * Engine makes the binding panic, which aborts the JVM (DESIGN.md fact 3), so it is refused here.
