@@ -234,16 +234,7 @@ impl Output {
     }
 
     fn flush(&mut self) {
-        let mut start = 0;
-        while start < self.buf.len() {
-            let iov: [i32; 2] = [ptr(&self.buf[start..]), (self.buf.len() - start) as i32];
-            let mut written: i32 = 0;
-            let errno = unsafe { raw::wasi_fd_write(1, iov.as_ptr() as usize as i32, 1, &mut written as *mut i32 as usize as i32) };
-            if errno != 0 || written <= 0 {
-                break;
-            }
-            start += written as usize;
-        }
+        io::emit(&self.buf);
         self.buf.clear();
     }
 }
@@ -297,7 +288,7 @@ impl<S: Shell> Reactor<S> {
 
     /// Reads the `ready` bytes the host has, runs every complete line, writes the answers once.
     pub fn step(&mut self, ready: i32, eof: i32) -> i32 {
-        let input = read_stdin(ready.max(0) as usize);
+        let input = io::read(ready.max(0) as usize);
         let mut control = Control::Continue;
         let mut rest: &[u8] = &input;
         while control == Control::Continue && !rest.is_empty() {
@@ -365,24 +356,98 @@ impl<S: Shell> Reactor<S> {
     }
 }
 
-fn read_stdin(ready: usize) -> Vec<u8> {
-    let mut buf = vec![0u8; ready];
-    let mut filled = 0;
-    while filled < ready {
-        let iov: [i32; 2] = [ptr(&buf[filled..]), (ready - filled) as i32];
-        let mut n: i32 = 0;
-        let errno = unsafe { raw::wasi_fd_read(0, iov.as_ptr() as usize as i32, 1, &mut n as *mut i32 as usize as i32) };
-        if errno != 0 || n <= 0 {
-            // EAGAIN (raw::ERRNO_AGAIN) or end of input: take what arrived.
-            break;
+/// How bytes cross between host and shell. With the shared buffers (`opshell_buffers`) the host
+/// copies input into `IN_BUF` before a step and takes output from `OUT_BUF` after it (also after a
+/// trap), so a step needs no `fd_read` and, unless its output overflows the buffer, no `fd_write`:
+/// each avoided host crossing is several microseconds. Without them, WASI stdio is used.
+mod io {
+    use super::{ptr, raw};
+
+    const IO_BUF: usize = 64 * 1024;
+    static mut IN_BUF: [u8; IO_BUF] = [0; IO_BUF];
+    static mut OUT_BUF: [u8; IO_BUF] = [0; IO_BUF];
+    /// in_ptr, in_cap, out_ptr, out_cap, out_len: read by the host (ABI.md, "Shared buffers").
+    static mut DESCRIPTOR: [u32; 5] = [0; 5];
+    static mut BUFFERED: bool = false;
+
+    /// Sets up the shared buffers and returns the descriptor's address.
+    pub fn buffers() -> i32 {
+        // Safety: one thread, one export at a time.
+        unsafe {
+            DESCRIPTOR = [IN_BUF.as_ptr() as u32, IO_BUF as u32, OUT_BUF.as_ptr() as u32, IO_BUF as u32, 0];
+            BUFFERED = true;
+            DESCRIPTOR.as_ptr() as usize as i32
         }
-        filled += n as usize;
     }
-    buf.truncate(filled);
-    buf
+
+    /// The `ready` bytes of input the host has for this step.
+    pub fn read(ready: usize) -> Vec<u8> {
+        // Safety: as above; the host put at most in_cap bytes in IN_BUF.
+        unsafe {
+            if BUFFERED {
+                return IN_BUF[..ready.min(IO_BUF)].to_vec();
+            }
+        }
+        read_stdin(ready)
+    }
+
+    /// Hands bytes to the operator: into OUT_BUF, or through fd_write when they do not fit.
+    pub fn emit(bytes: &[u8]) {
+        // Safety: as above.
+        unsafe {
+            if BUFFERED {
+                let len = DESCRIPTOR[4] as usize;
+                if len + bytes.len() <= IO_BUF {
+                    OUT_BUF[len..len + bytes.len()].copy_from_slice(bytes);
+                    DESCRIPTOR[4] = (len + bytes.len()) as u32;
+                    return;
+                }
+                // Keep the order: what is buffered goes first.
+                write_stdout(&OUT_BUF[..len]);
+                DESCRIPTOR[4] = 0;
+            }
+        }
+        write_stdout(bytes);
+    }
+
+    fn write_stdout(bytes: &[u8]) {
+        let mut start = 0;
+        while start < bytes.len() {
+            let iov: [i32; 2] = [ptr(&bytes[start..]), (bytes.len() - start) as i32];
+            let mut written: i32 = 0;
+            let errno = unsafe { raw::wasi_fd_write(1, iov.as_ptr() as usize as i32, 1, &mut written as *mut i32 as usize as i32) };
+            if errno != 0 || written <= 0 {
+                break;
+            }
+            start += written as usize;
+        }
+    }
+
+    fn read_stdin(ready: usize) -> Vec<u8> {
+        let mut buf = vec![0u8; ready];
+        let mut filled = 0;
+        while filled < ready {
+            let iov: [i32; 2] = [ptr(&buf[filled..]), (ready - filled) as i32];
+            let mut n: i32 = 0;
+            let errno = unsafe { raw::wasi_fd_read(0, iov.as_ptr() as usize as i32, 1, &mut n as *mut i32 as usize as i32) };
+            if errno != 0 || n <= 0 {
+                // EAGAIN (raw::ERRNO_AGAIN) or end of input: take what arrived.
+                break;
+            }
+            filled += n as usize;
+        }
+        buf.truncate(filled);
+        buf
+    }
 }
 
-/// Exports `opshell_abi_version`, `opshell_init` and `opshell_step` for a shell type.
+/// For `export_shell!`: sets up the shared input/output buffers.
+#[doc(hidden)]
+pub fn io_buffers() -> i32 {
+    io::buffers()
+}
+
+/// Exports `opshell_abi_version`, `opshell_buffers`, `opshell_init` and `opshell_step` for a shell type.
 /// Usage: `opshell_guest::export_shell!(MyShell, MyShell::new());`
 #[macro_export]
 macro_rules! export_shell {
@@ -392,6 +457,11 @@ macro_rules! export_shell {
         #[no_mangle]
         pub extern "C" fn opshell_abi_version() -> i32 {
             $crate::ABI_VERSION
+        }
+
+        #[no_mangle]
+        pub extern "C" fn opshell_buffers() -> i32 {
+            $crate::io_buffers()
         }
 
         #[no_mangle]

@@ -21,6 +21,13 @@ public final class Abi {
     public static final String EXPORT_STEP = "opshell_step";
     /** Optional, the WASI reactor initializer: called once after instantiation, before {@link #EXPORT_INIT}. */
     public static final String EXPORT_WASI_INITIALIZE = "_initialize";
+    /**
+     * Optional, {@code () -> i32}: sets up the shared input/output buffers and returns the address of
+     * their descriptor: five little-endian u32 {@code in_ptr, in_cap, out_ptr, out_cap, out_len}.
+     */
+    public static final String EXPORT_BUFFERS = "opshell_buffers";
+    /** Largest buffer the descriptor may declare. */
+    public static final int MAX_SHARED_BUFFER = 16 * 1024 * 1024;
     /** The shell's linear memory; it must declare a maximum. */
     public static final String EXPORT_MEMORY = "memory";
 

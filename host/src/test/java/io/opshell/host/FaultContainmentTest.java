@@ -20,6 +20,7 @@ class FaultContainmentTest {
     static void start() throws Exception {
         ts = TestServer.start(OpshellServer.builder()
                 .shell("hog", Wat.resource("hog"))
+                .shell("liar", Wat.resource("liar"))
                 .limits(SessionLimits.DEFAULT.withIdleTimeout(Duration.ofSeconds(2))));
     }
 
@@ -40,6 +41,16 @@ class FaultContainmentTest {
             c.send("sum\n");
             c.shutdownOutput();
             assertThat(c.readToEnd()).contains("kv> 0\n");
+        }
+    }
+
+    @Test
+    void aShellLyingAboutItsOutputIsStopped() throws Exception {
+        try (ShellClient c = ShellClient.connect(ts.socket(), "kv> ")) {
+            c.readToPrompt();
+            c.send("\\shell liar\nanything\n\\shell kv\n");
+            assertThat(c.readToPrompt()).contains(
+                    "error: shell reported 100000 bytes of output in a buffer of 16; starting a fresh shell");
         }
     }
 

@@ -68,4 +68,11 @@ class ShellLoadTest {
         assertRefused(guest("(memory (export \"memory\") 1 1)", 1, "(func $spin (loop $l (br $l))) (start $spin)"),
                 "has a start function; do its setup in opshell_init");
     }
+
+    @Test
+    void sharedBuffersOutsideMemoryAreRefused() {
+        assertRefused(guest("(memory (export \"memory\") 1 1) (data (i32.const 0) \"\\00\\00\\01\\00\\10\\00\\00\\00\\00\\00\\00\\00\\10\\00\\00\\00\")"
+                        + " (func (export \"opshell_buffers\") (result i32) (i32.const 0))", 1, ""),
+                "shared buffers outside its memory");
+    }
 }

@@ -10,6 +10,7 @@ import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.github.kawamuray.wasmtime.WasmtimeException;
 import io.opshell.abi.Abi;
+import io.opshell.abi.AbiException;
 import io.opshell.abi.GuestMemory;
 import io.opshell.host.StateAccess;
 import java.time.Duration;
@@ -41,6 +42,12 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     private Func stepFunc;
     private Integer exitCode;
     private boolean closed;
+    /** The shared buffers' descriptor address, or -1 when the shell uses WASI stdio only. */
+    private int descriptor = -1;
+    private int inPtr;
+    private int inCap;
+    private int outPtr;
+    private int outCap;
 
     private ShellInstance(WasmRuntime runtime, GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes) {
         this.runtime = runtime;
@@ -97,6 +104,36 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
                 reactorInit.get().dispose();
             }
         }
+        Optional<Func> buffers = instance.getFunc(store, Abi.EXPORT_BUFFERS);
+        if (buffers.isPresent()) {
+            try {
+                setUpBuffers(callI32(buffers.get()));
+            } finally {
+                buffers.get().dispose();
+            }
+        }
+    }
+
+    /** Reads and checks the shared buffers' descriptor (ABI.md, "Shared buffers"). */
+    private void setUpBuffers(int address) throws ShellFault {
+        try {
+            int in = guestMemory.readI32(address), inSize = guestMemory.readI32(address + 4);
+            int outAt = guestMemory.readI32(address + 8), outSize = guestMemory.readI32(address + 12);
+            if (inSize < 1 || inSize > Abi.MAX_SHARED_BUFFER || outSize < 1 || outSize > Abi.MAX_SHARED_BUFFER) {
+                throw new ShellFault("shell declared shared buffers of " + inSize + " and " + outSize
+                        + " bytes; each must be 1 to " + Abi.MAX_SHARED_BUFFER);
+            }
+            guestMemory.checkRange(in, inSize, "input buffer");
+            guestMemory.checkRange(outAt, outSize, "output buffer");
+            guestMemory.checkRange(address, 20, "buffer descriptor");
+            descriptor = address;
+            inPtr = in;
+            inCap = inSize;
+            outPtr = outAt;
+            outCap = outSize;
+        } catch (AbiException e) {
+            throw new ShellFault("shell declared shared buffers outside its memory: " + e.getMessage());
+        }
     }
 
     private Func export(String name) throws ShellFault {
@@ -109,17 +146,64 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
 
     /** Lets the shell greet the operator and print its first prompt. */
     public void init() throws ShellFault {
-        call(initFunc);
+        try {
+            call(initFunc);
+        } finally {
+            collectOutput();
+        }
     }
 
     /**
-     * Runs one step over the input received so far.
+     * Runs the shell over the input received so far: one call, or with shared buffers one call per
+     * buffer-full of input.
      *
      * @return {@link Abi#STEP_CONTINUE} or {@link Abi#STEP_CLOSE}
      */
     public int step() throws ShellFault {
-        int ready = stdio.inputReady();
-        return callI32(stepFunc, Val.fromI32(ready), Val.fromI32(stdio.endOfInput() ? 1 : 0));
+        if (descriptor < 0) {
+            int ready = stdio.inputReady();
+            return callI32(stepFunc, Val.fromI32(ready), Val.fromI32(stdio.endOfInput() ? 1 : 0));
+        }
+        while (true) {
+            int n = Math.min(stdio.inputReady(), inCap);
+            try {
+                stdio.readInto(guestMemory, inPtr, n);
+            } catch (AbiException e) {
+                throw new ShellFault("shell input buffer is no longer inside its memory");
+            }
+            boolean last = stdio.inputReady() == 0;
+            int control;
+            try {
+                control = callI32(stepFunc, Val.fromI32(n), Val.fromI32(last && stdio.endOfInput() ? 1 : 0));
+            } finally {
+                collectOutput();
+            }
+            if (control != Abi.STEP_CONTINUE || last) {
+                return control;
+            }
+        }
+    }
+
+    /**
+     * Moves what the shell put in its output buffer to the operator's output. Runs after every
+     * call, also after a trap, so answers made before a fault are not lost with the instance.
+     */
+    private void collectOutput() throws ShellFault {
+        if (descriptor < 0 || closed) {
+            return;
+        }
+        try {
+            int len = guestMemory.readI32(descriptor + 16);
+            if (len < 0 || len > outCap) {
+                throw new ShellFault("shell reported " + Integer.toUnsignedString(len) + " bytes of output in a buffer of " + outCap);
+            }
+            if (len > 0) {
+                stdio.write(guestMemory, outPtr, len);
+                guestMemory.writeI32(descriptor + 16, 0);
+            }
+        } catch (AbiException e) {
+            throw new ShellFault("shell output buffer is no longer inside its memory");
+        }
     }
 
     private int callI32(Func f, Val... args) throws ShellFault {

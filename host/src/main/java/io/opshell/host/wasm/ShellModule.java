@@ -98,7 +98,7 @@ public final class ShellModule implements AutoCloseable {
             version = probe.abiVersion();
         } catch (ShellFault e) {
             close();
-            throw new ShellLoadException("shell " + name + " failed when asked for its ABI version: " + e.getMessage());
+            throw new ShellLoadException("shell " + name + " failed its start check: " + e.getMessage());
         }
         if (version != Abi.VERSION) {
             close();
