@@ -1,10 +1,11 @@
 package io.opshell.host;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * Bounds on one session. Defaults suit an interactive operator console; every one is configurable
- * from the builder and the CLI, and documented in README.md.
+ * from the builder, the CLI and (per profile) the policy, and documented in README.md.
  *
  * @param stepDeadline          CPU time a shell may spend on one step (answering one chunk of input)
  * @param maxMemoryBytes        guest memory a shell may use; a module declaring more is refused at load
@@ -13,6 +14,7 @@ import java.time.Duration;
  * @param idleTimeout           a session without input for this long is closed
  * @param maxKeysListed         most keys one listing returns; more is an error asking for a narrower prefix
  * @param maxSessionLength      a session is closed this long after it opened, busy or not
+ * @param writeTimeout          a client that takes longer than this to accept output is disconnected
  */
 public record SessionLimits(
         Duration stepDeadline,
@@ -21,45 +23,81 @@ public record SessionLimits(
         int maxPendingInputBytes,
         Duration idleTimeout,
         int maxKeysListed,
-        Duration maxSessionLength) {
+        Duration maxSessionLength,
+        Duration writeTimeout) {
 
-    public static final SessionLimits DEFAULT = new SessionLimits(
-            Duration.ofSeconds(1), 64L * 1024 * 1024, 1024 * 1024, 1024 * 1024, Duration.ofMinutes(30), 10_000, Duration.ofHours(12));
+    public static final SessionLimits DEFAULT = new SessionLimits(Duration.ofSeconds(1), 64L * 1024 * 1024, 1024 * 1024,
+            1024 * 1024, Duration.ofMinutes(30), 10_000, Duration.ofHours(12), Duration.ofSeconds(30));
 
     public SessionLimits {
-        if (stepDeadline.isNegative() || stepDeadline.isZero()) {
-            throw new IllegalArgumentException("stepDeadline must be positive");
-        }
         if (maxMemoryBytes < 64 * 1024 || maxOutputBytesPerStep < 1024 || maxPendingInputBytes < 1024) {
             throw new IllegalArgumentException("memory, output and input limits must be at least 64 KiB, 1 KiB and 1 KiB");
         }
-        if (idleTimeout.isNegative() || idleTimeout.isZero() || maxKeysListed < 1
-                || maxSessionLength.isNegative() || maxSessionLength.isZero()) {
-            throw new IllegalArgumentException("idleTimeout, maxKeysListed and maxSessionLength must be positive");
+        if (maxKeysListed < 1) {
+            throw new IllegalArgumentException("maxKeysListed must be positive");
+        }
+        for (Duration d : new Duration[] {stepDeadline, idleTimeout, maxSessionLength, writeTimeout}) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException("time limits must be positive");
+            }
         }
     }
 
     public SessionLimits withStepDeadline(Duration d) {
-        return new SessionLimits(d, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed, maxSessionLength);
+        return with(b -> b.stepDeadline = d);
     }
 
     public SessionLimits withMaxMemoryBytes(long bytes) {
-        return new SessionLimits(stepDeadline, bytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed, maxSessionLength);
+        return with(b -> b.maxMemoryBytes = bytes);
     }
 
     public SessionLimits withMaxOutputBytesPerStep(int bytes) {
-        return new SessionLimits(stepDeadline, maxMemoryBytes, bytes, maxPendingInputBytes, idleTimeout, maxKeysListed, maxSessionLength);
-    }
-
-    public SessionLimits withMaxSessionLength(Duration d) {
-        return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, maxKeysListed, d);
-    }
-
-    public SessionLimits withMaxKeysListed(int max) {
-        return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, idleTimeout, max, maxSessionLength);
+        return with(b -> b.maxOutputBytesPerStep = bytes);
     }
 
     public SessionLimits withIdleTimeout(Duration d) {
-        return new SessionLimits(stepDeadline, maxMemoryBytes, maxOutputBytesPerStep, maxPendingInputBytes, d, maxKeysListed, maxSessionLength);
+        return with(b -> b.idleTimeout = d);
+    }
+
+    public SessionLimits withMaxKeysListed(int max) {
+        return with(b -> b.maxKeysListed = max);
+    }
+
+    public SessionLimits withMaxSessionLength(Duration d) {
+        return with(b -> b.maxSessionLength = d);
+    }
+
+    public SessionLimits withWriteTimeout(Duration d) {
+        return with(b -> b.writeTimeout = d);
+    }
+
+    private SessionLimits with(Consumer<Fields> change) {
+        Fields f = new Fields(this);
+        change.accept(f);
+        return new SessionLimits(f.stepDeadline, f.maxMemoryBytes, f.maxOutputBytesPerStep, f.maxPendingInputBytes,
+                f.idleTimeout, f.maxKeysListed, f.maxSessionLength, f.writeTimeout);
+    }
+
+    /** A mutable copy, so each wither names only the field it changes. */
+    private static final class Fields {
+        Duration stepDeadline;
+        long maxMemoryBytes;
+        int maxOutputBytesPerStep;
+        int maxPendingInputBytes;
+        Duration idleTimeout;
+        int maxKeysListed;
+        Duration maxSessionLength;
+        Duration writeTimeout;
+
+        Fields(SessionLimits l) {
+            stepDeadline = l.stepDeadline;
+            maxMemoryBytes = l.maxMemoryBytes;
+            maxOutputBytesPerStep = l.maxOutputBytesPerStep;
+            maxPendingInputBytes = l.maxPendingInputBytes;
+            idleTimeout = l.idleTimeout;
+            maxKeysListed = l.maxKeysListed;
+            maxSessionLength = l.maxSessionLength;
+            writeTimeout = l.writeTimeout;
+        }
     }
 }

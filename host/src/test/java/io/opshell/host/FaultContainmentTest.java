@@ -21,7 +21,7 @@ class FaultContainmentTest {
         ts = TestServer.start(OpshellServer.builder()
                 .shell("hog", Wat.resource("hog"))
                 .shell("liar", Wat.resource("liar"))
-                .limits(SessionLimits.DEFAULT.withIdleTimeout(Duration.ofSeconds(2))));
+                .limits(SessionLimits.DEFAULT.withIdleTimeout(Duration.ofSeconds(2)).withWriteTimeout(Duration.ofSeconds(2))));
     }
 
     @AfterAll
@@ -87,23 +87,27 @@ class FaultContainmentTest {
     }
 
     @Test
-    void aClientThatNeverReadsIsDisconnectedAndOthersAreServed() throws Exception {
-        ShellClient slow = ts.kv();
-        slow.command("set wide " + "w".repeat(60_000));
-        // Ask for far more output than the socket buffers hold, and never read it.
-        for (int i = 0; i < 200; i++) {
-            try {
-                slow.send("get wide\n".repeat(10));
-            } catch (IOException e) {
-                break; // the server gave up on us: what this test wants
+    void aClientThatNeverReadsIsDisconnectedByTheWriteTimeoutAndOthersAreServed() throws Exception {
+        // Idle timeout far away: only the write timeout can end the stuck session.
+        SessionLimits limits = SessionLimits.DEFAULT.withWriteTimeout(Duration.ofSeconds(2));
+        try (TestServer own = TestServer.start(OpshellServer.builder().limits(limits))) {
+            ShellClient slow = own.kv();
+            slow.command("set wide " + "w".repeat(60_000));
+            // Ask for far more output than the socket buffers hold, and never read it.
+            for (int i = 0; i < 200; i++) {
+                try {
+                    slow.send("get wide\n".repeat(10));
+                } catch (IOException e) {
+                    break; // the server gave up on us: what this test wants
+                }
             }
+            try (ShellClient other = own.kv()) {
+                assertThat(other.command("get wide")).hasSize(60_000);
+            }
+            assertThat(TestServer.eventually(Duration.ofSeconds(30), () -> own.server.sessionCount() == 0))
+                    .as("the stuck session ended").isTrue();
+            slow.close();
         }
-        try (ShellClient other = ts.kv()) {
-            assertThat(other.command("get wide")).hasSize(60_000);
-        }
-        assertThat(TestServer.eventually(Duration.ofSeconds(30), () -> ts.server.sessionCount() == 0))
-                .as("the stuck session ended").isTrue();
-        slow.close();
     }
 
     @Test
@@ -145,7 +149,6 @@ class FaultContainmentTest {
     void aSessionEndsAtItsMaximumLengthEvenWhenBusy() throws Exception {
         SessionLimits limits = SessionLimits.DEFAULT.withMaxSessionLength(Duration.ofSeconds(2));
         try (TestServer short_ = TestServer.start(OpshellServer.builder().limits(limits)); ShellClient c = short_.kv()) {
-            long start = System.nanoTime();
             String last = "";
             while (System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
                 try {

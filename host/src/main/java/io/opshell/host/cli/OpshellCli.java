@@ -51,6 +51,9 @@ public final class OpshellCli {
         @Option(names = "--idle-timeout-s", defaultValue = "1800", description = "close sessions idle this long, s (default: ${DEFAULT-VALUE})")
         long idleSeconds;
 
+        @Option(names = "--write-timeout-s", defaultValue = "30", description = "disconnect clients that do not read their output for this long, s (default: ${DEFAULT-VALUE})")
+        long writeTimeoutSeconds;
+
         @Option(names = "--max-sessions", defaultValue = "256", description = "connections served at once (default: ${DEFAULT-VALUE})")
         int maxSessions;
 
@@ -74,7 +77,8 @@ public final class OpshellCli {
                     .withMaxMemoryBytes(memoryMib * 1024 * 1024)
                     .withMaxOutputBytesPerStep(Math.multiplyExact(outputKib, 1024))
                     .withIdleTimeout(Duration.ofSeconds(idleSeconds))
-                    .withMaxSessionLength(Duration.ofSeconds(maxSessionSeconds));
+                    .withMaxSessionLength(Duration.ofSeconds(maxSessionSeconds))
+                    .withWriteTimeout(Duration.ofSeconds(writeTimeoutSeconds));
             OpshellServer server;
             try {
                 OpshellServer.Builder builder = OpshellServer.builder()

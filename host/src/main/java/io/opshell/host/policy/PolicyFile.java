@@ -127,14 +127,14 @@ public final class PolicyFile {
             throw new IllegalArgumentException(lw + ": memory-mib " + memoryMib + " is above the server's limit of "
                     + (server.maxMemoryBytes() >> 20));
         }
-        SessionLimits sessionLimits = new SessionLimits(
-                Duration.ofMillis((long) positive(limits, "step-ms", server.stepDeadline().toMillis(), lw)),
-                memoryMib << 20,
-                Math.toIntExact((long) positive(limits, "output-kib", server.maxOutputBytesPerStep() >> 10, lw) << 10),
-                server.maxPendingInputBytes(),
-                Duration.ofSeconds((long) positive(limits, "idle-timeout-s", server.idleTimeout().toSeconds(), lw)),
-                server.maxKeysListed(),
-                Duration.ofSeconds((long) positive(limits, "max-session-s", server.maxSessionLength().toSeconds(), lw)));
+        SessionLimits sessionLimits = server
+                .withStepDeadline(Duration.ofMillis((long) positive(limits, "step-ms", server.stepDeadline().toMillis(), lw)))
+                .withMaxMemoryBytes(memoryMib << 20)
+                .withMaxOutputBytesPerStep(Math.toIntExact(
+                        (long) positive(limits, "output-kib", server.maxOutputBytesPerStep() >> 10, lw) << 10))
+                .withIdleTimeout(Duration.ofSeconds((long) positive(limits, "idle-timeout-s", server.idleTimeout().toSeconds(), lw)))
+                .withMaxSessionLength(Duration.ofSeconds(
+                        (long) positive(limits, "max-session-s", server.maxSessionLength().toSeconds(), lw)));
         int sessions = (int) positive(limits, "sessions", 8, lw);
         double commands = positive(limits, "commands-per-second", 100, lw);
         double bytes = positive(limits, "bytes-per-second", 1 << 20, lw);

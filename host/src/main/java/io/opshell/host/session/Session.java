@@ -58,6 +58,8 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
     private volatile String closeReason = "client closed the connection";
     private volatile OperatorIdentity identity;
     private volatile boolean killed;
+    /** True from the first write after a read until the next read: the socket timeout is the write timeout. */
+    private volatile boolean writing;
     private volatile String tenant;
     private volatile ShellModule shellModule;
     private volatile long commands;
@@ -131,7 +133,7 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
     public void run() {
         boolean admitted = false;
         try {
-            out = socket.getOutputStream();
+            out = new TimedOutput(socket.getOutputStream());
             identity = identify(socket);
             groups = UnixUsers.groupsOf(identity.user(), identity.gid());
             Optional<String> refusal = admit();
@@ -153,7 +155,11 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
                 readLoop(socket.getInputStream());
             }
         } catch (IOException e) {
-            if (!killed) {
+            if (killed) {
+                // the killer set the reason
+            } else if (writing && limits != null) {
+                closeReason = "client did not read its output for " + limits.writeTimeout().toSeconds() + " s";
+            } else {
                 closeReason = "connection lost: " + e.getMessage();
             }
         } catch (RuntimeException e) {
@@ -244,7 +250,7 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
                 writeLine("error: sessions last at most " + limits.maxSessionLength().toSeconds() + " s; closing the session");
                 return;
             }
-            socket.setSoTimeout(Math.toIntExact(Math.min(leftMillis, limits.idleTimeout().toMillis())));
+            setReadTimeout(Math.toIntExact(Math.min(leftMillis, limits.idleTimeout().toMillis())));
             int n;
             try {
                 n = in.read(chunk, 0, Math.min(chunk.length, free));
@@ -456,6 +462,28 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
         if (shell != null) {
             shell.close();
             shell = null;
+        }
+    }
+
+    /** Reads wait up to the idle timeout (or what is left of the session), writes up to the write timeout. */
+    private void setReadTimeout(int millis) throws IOException {
+        writing = false;
+        socket.setSoTimeout(millis);
+    }
+
+    /** The socket's output, switching its timeout to the write timeout for the first write after a read. */
+    private final class TimedOutput extends java.io.FilterOutputStream {
+        TimedOutput(OutputStream socketOut) {
+            super(socketOut);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (!writing && limits != null) {
+                writing = true;
+                socket.setSoTimeout(Math.toIntExact(limits.writeTimeout().toMillis()));
+            }
+            out.write(b, off, len);
         }
     }
 
