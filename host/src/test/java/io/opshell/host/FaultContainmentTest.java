@@ -149,6 +149,7 @@ class FaultContainmentTest {
     void aSessionEndsAtItsMaximumLengthEvenWhenBusy() throws Exception {
         SessionLimits limits = SessionLimits.DEFAULT.withMaxSessionLength(Duration.ofSeconds(2));
         try (TestServer short_ = TestServer.start(OpshellServer.builder().limits(limits)); ShellClient c = short_.kv()) {
+            long start = System.nanoTime();
             String last = "";
             while (System.nanoTime() - start < Duration.ofSeconds(10).toNanos()) {
                 try {
