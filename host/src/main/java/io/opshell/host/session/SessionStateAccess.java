@@ -50,20 +50,24 @@ final class SessionStateAccess implements StateAccess {
     }
 
     private String readableTenant() {
+        return grantedTenant(session.profile());
+    }
+
+    private String writableTenant() {
         Profile p = session.profile();
-        String tenant = session.tenant();
-        if (!p.grantsTenant(tenant)) {
+        String tenant = grantedTenant(p);
+        if (!p.role().canWrite()) {
             session.denied();
-            throw new AbiException(AbiError.PERMISSION_DENIED, "tenant " + tenant + " is not granted");
+            throw new AbiException(AbiError.PERMISSION_DENIED, "role " + p.role() + " cannot write");
         }
         return tenant;
     }
 
-    private String writableTenant() {
-        String tenant = readableTenant();
-        if (!session.profile().role().canWrite()) {
+    private String grantedTenant(Profile p) {
+        String tenant = session.tenant();
+        if (!p.grantsTenant(tenant)) {
             session.denied();
-            throw new AbiException(AbiError.PERMISSION_DENIED, "role " + session.profile().role() + " cannot write");
+            throw new AbiException(AbiError.PERMISSION_DENIED, "tenant " + tenant + " is not granted");
         }
         return tenant;
     }
