@@ -58,8 +58,9 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
     private volatile String closeReason = "client closed the connection";
     private volatile OperatorIdentity identity;
     private volatile boolean killed;
-    /** True from the first write after a read until the next read: the socket timeout is the write timeout. */
+    /** True from the first write after a read until the next read. */
     private volatile boolean writing;
+    private int socketTimeoutMillis = -1;
     private volatile String tenant;
     private volatile ShellModule shellModule;
     private volatile long commands;
@@ -133,7 +134,7 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
     public void run() {
         boolean admitted = false;
         try {
-            out = new TimedOutput(socket.getOutputStream());
+            out = new MarkingOutput(socket.getOutputStream());
             identity = identify(socket);
             groups = UnixUsers.groupsOf(identity.user(), identity.gid());
             Optional<String> refusal = admit();
@@ -149,6 +150,7 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
             audit("open", Map.of("pid", identity.pid(), "role", startProfile.role().toString(), "shell", shellName()));
             log.info("session {} opened by {} (uid {}, pid {}) as {}", id, identity.user(), identity.uid(), identity.pid(),
                     startProfile.name());
+            setSocketTimeout(limits.writeTimeout().toMillis()); // the banner and greeting are writes too
             stdio = new GuestStdio(limits.maxPendingInputBytes(), limits.maxOutputBytesPerStep());
             writeLine(banner());
             if (startShell()) {
@@ -236,6 +238,7 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
     private void readLoop(InputStream in) throws IOException {
         byte[] chunk = new byte[FIRST_READ_CHUNK];
         long endNanos = openedNanos + limits.maxSessionLength().toNanos();
+        long lastInputNanos = System.nanoTime();
         while (true) {
             int free = stdio.inputFree();
             if (free == 0) {
@@ -243,25 +246,30 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
                 writeLine("error: the shell stopped reading its input; closing the session");
                 return;
             }
-            long leftMillis = TimeUnit.NANOSECONDS.toMillis(endNanos - System.nanoTime());
-            boolean lifetimeBound = leftMillis < limits.idleTimeout().toMillis();
-            if (leftMillis <= 0) {
+            long now = System.nanoTime();
+            long lifeLeft = TimeUnit.NANOSECONDS.toMillis(endNanos - now);
+            long idleLeft = TimeUnit.NANOSECONDS.toMillis(lastInputNanos + limits.idleTimeout().toNanos() - now);
+            if (lifeLeft <= 0) {
                 closeReason = "maximum session length";
                 writeLine("error: sessions last at most " + limits.maxSessionLength().toSeconds() + " s; closing the session");
                 return;
             }
-            setReadTimeout(Math.toIntExact(Math.min(leftMillis, limits.idleTimeout().toMillis())));
-            int n;
-            try {
-                n = in.read(chunk, 0, Math.min(chunk.length, free));
-            } catch (SocketTimeoutException e) {
-                if (lifetimeBound) {
-                    continue; // the loop reports the session length
-                }
+            if (idleLeft <= 0) {
                 closeReason = "idle timeout";
                 writeLine("error: no input for " + limits.idleTimeout().toSeconds() + " s; closing the session");
                 return;
             }
+            // One socket timeout bounds reads and writes alike; it is normally the write timeout and
+            // changes (a system call) only as the idle or session deadline comes closer.
+            setSocketTimeout(Math.min(limits.writeTimeout().toMillis(), Math.min(idleLeft, lifeLeft)));
+            writing = false;
+            int n;
+            try {
+                n = in.read(chunk, 0, Math.min(chunk.length, free));
+            } catch (SocketTimeoutException e) {
+                continue; // the loop decides whether a deadline has passed
+            }
+            lastInputNanos = System.nanoTime();
             if (n < 0) {
                 if (router.finish(this)) {
                     stdio.markEndOfInput();
@@ -465,24 +473,23 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
         }
     }
 
-    /** Reads wait up to the idle timeout (or what is left of the session), writes up to the write timeout. */
-    private void setReadTimeout(int millis) throws IOException {
-        writing = false;
-        socket.setSoTimeout(millis);
+    private void setSocketTimeout(long millis) throws IOException {
+        int value = Math.toIntExact(Math.max(1, millis));
+        if (value != socketTimeoutMillis) {
+            socket.setSoTimeout(value);
+            socketTimeoutMillis = value;
+        }
     }
 
-    /** The socket's output, switching its timeout to the write timeout for the first write after a read. */
-    private final class TimedOutput extends java.io.FilterOutputStream {
-        TimedOutput(OutputStream socketOut) {
+    /** The socket's output; marks that a write is under way, so a timeout is named as the client's not reading. */
+    private final class MarkingOutput extends java.io.FilterOutputStream {
+        MarkingOutput(OutputStream socketOut) {
             super(socketOut);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            if (!writing && limits != null) {
-                writing = true;
-                socket.setSoTimeout(Math.toIntExact(limits.writeTimeout().toMillis()));
-            }
+            writing = true;
             out.write(b, off, len);
         }
     }
