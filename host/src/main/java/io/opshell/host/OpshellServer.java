@@ -95,7 +95,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
 
     /** Names of the shells this server offers. */
     public Set<String> shells() {
-        return Set.copyOf(catalog.names());
+        return Set.copyOf(catalog.modules().keySet());
     }
 
     /** Shell instances alive right now (one per session, briefly more while one is replaced). */

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Collections;
-import java.util.Set;
 
 /** The shells a server offers, compiled once at start and shared by every session. */
 final class ShellCatalog implements AutoCloseable {
@@ -58,10 +57,6 @@ final class ShellCatalog implements AutoCloseable {
     /** The loaded shells by name, in load order. */
     Map<String, ShellModule> modules() {
         return Collections.unmodifiableMap(shells);
-    }
-
-    Set<String> names() {
-        return shells.keySet();
     }
 
     @Override

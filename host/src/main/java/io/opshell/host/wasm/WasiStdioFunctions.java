@@ -3,6 +3,7 @@ package io.opshell.host.wasm;
 import static io.opshell.host.wasm.ImportTable.i32s;
 import static io.opshell.host.wasm.ImportTable.type;
 
+import io.github.kawamuray.wasmtime.FuncType;
 import io.github.kawamuray.wasmtime.Val;
 import io.opshell.abi.Abi;
 import io.opshell.abi.AbiException;
@@ -31,107 +32,102 @@ final class WasiStdioFunctions {
 
     private WasiStdioFunctions() {}
 
-    static List<ImportTable.Definition> definitions() {
-        return List.of(
-                def("fd_read", type(i32s(4), Val.Type.I32), WasiStdioFunctions::fdRead),
-                def("fd_write", type(i32s(4), Val.Type.I32), WasiStdioFunctions::fdWrite),
-                def("fd_close", type(i32s(1), Val.Type.I32), (c, p, r) -> errno(r, isStdio(p[0].i32()) ? ERRNO_SUCCESS : ERRNO_BADF)),
-                def("fd_fdstat_get", type(i32s(2), Val.Type.I32), WasiStdioFunctions::fdFdstatGet),
-                def("fd_prestat_get", type(i32s(2), Val.Type.I32), (c, p, r) -> errno(r, ERRNO_BADF)),
-                def("fd_prestat_dir_name", type(i32s(3), Val.Type.I32), (c, p, r) -> errno(r, ERRNO_BADF)),
-                def("environ_sizes_get", type(i32s(2), Val.Type.I32), WasiStdioFunctions::twoZeros),
-                def("environ_get", type(i32s(2), Val.Type.I32), (c, p, r) -> errno(r, ERRNO_SUCCESS)),
-                def("args_sizes_get", type(i32s(2), Val.Type.I32), WasiStdioFunctions::twoZeros),
-                def("args_get", type(i32s(2), Val.Type.I32), (c, p, r) -> errno(r, ERRNO_SUCCESS)),
-                def("random_get", type(i32s(2), Val.Type.I32), WasiStdioFunctions::randomGet),
-                def("clock_time_get", type(new Val.Type[] {Val.Type.I32, Val.Type.I64, Val.Type.I32}, Val.Type.I32),
-                        WasiStdioFunctions::clockTimeGet),
-                def("sched_yield", type(i32s(0), Val.Type.I32), (c, p, r) -> errno(r, ERRNO_SUCCESS)),
-                def("proc_exit", type(i32s(1)), WasiStdioFunctions::procExit));
+    /** A WASI function's body: returns its errno; a pointer outside guest memory becomes EFAULT. */
+    @FunctionalInterface
+    private interface Body {
+        int run(GuestCall call, Val[] params);
     }
 
-    private static ImportTable.Definition def(String name, io.github.kawamuray.wasmtime.FuncType t, GuestCall.Handler h) {
-        return new ImportTable.Definition(Abi.WASI_MODULE, name, t, h);
+    static List<ImportTable.Definition> definitions() {
+        return List.of(
+                def("fd_read", i32s(4), WasiStdioFunctions::fdRead),
+                def("fd_write", i32s(4), WasiStdioFunctions::fdWrite),
+                def("fd_close", i32s(1), (c, p) -> isStdio(p[0].i32()) ? ERRNO_SUCCESS : ERRNO_BADF),
+                def("fd_fdstat_get", i32s(2), WasiStdioFunctions::fdFdstatGet),
+                def("fd_prestat_get", i32s(2), (c, p) -> ERRNO_BADF),
+                def("fd_prestat_dir_name", i32s(3), (c, p) -> ERRNO_BADF),
+                def("environ_sizes_get", i32s(2), WasiStdioFunctions::twoZeros),
+                def("environ_get", i32s(2), (c, p) -> ERRNO_SUCCESS),
+                def("args_sizes_get", i32s(2), WasiStdioFunctions::twoZeros),
+                def("args_get", i32s(2), (c, p) -> ERRNO_SUCCESS),
+                def("random_get", i32s(2), WasiStdioFunctions::randomGet),
+                def("clock_time_get", new Val.Type[] {Val.Type.I32, Val.Type.I64, Val.Type.I32}, WasiStdioFunctions::clockTimeGet),
+                def("sched_yield", i32s(0), (c, p) -> ERRNO_SUCCESS),
+                new ImportTable.Definition(Abi.WASI_MODULE, "proc_exit", type(i32s(1)), WasiStdioFunctions::procExit));
+    }
+
+    private static ImportTable.Definition def(String name, Val.Type[] params, Body body) {
+        FuncType t = type(params, Val.Type.I32);
+        return new ImportTable.Definition(Abi.WASI_MODULE, name, t, (call, p, r) -> {
+            int errno;
+            try {
+                errno = body.run(call, p);
+            } catch (AbiException e) {
+                errno = ERRNO_FAULT;
+            }
+            r[0] = Val.fromI32(errno);
+        });
     }
 
     static void notSupported(GuestCall call, Val[] params, Val[] results) {
-        errno(results, ERRNO_NOSYS);
+        results[0] = Val.fromI32(ERRNO_NOSYS);
     }
 
     private static boolean isStdio(int fd) {
         return fd >= 0 && fd <= 2;
     }
 
-    private static void errno(Val[] results, int errno) {
-        results[0] = Val.fromI32(errno);
-    }
-
     /** fd_read(fd, iovs, iovs_len, nread): input received so far, EAGAIN when none is left. */
-    private static void fdRead(GuestCall call, Val[] p, Val[] r) {
+    private static int fdRead(GuestCall call, Val[] p) {
         int fd = p[0].i32(), iovs = p[1].i32(), count = p[2].i32(), nreadPtr = p[3].i32();
         if (fd != 0) {
-            errno(r, ERRNO_BADF);
-            return;
+            return ERRNO_BADF;
         }
         if (count < 0 || count > MAX_IOVECS) {
-            errno(r, ERRNO_INVAL);
-            return;
+            return ERRNO_INVAL;
+        }
+        GuestStdio stdio = call.stdio();
+        if (stdio.inputReady() == 0 && !stdio.endOfInput()) {
+            return ERRNO_AGAIN;
         }
         GuestMemory mem = call.memory();
-        GuestStdio stdio = call.stdio();
-        try {
-            if (stdio.inputReady() == 0 && !stdio.endOfInput()) {
-                errno(r, ERRNO_AGAIN);
-                return;
-            }
-            int total = 0;
-            for (int i = 0; i < count && stdio.inputReady() > 0; i++) {
-                int base = iovs + 8 * i;
-                int buf = mem.readI32(base), len = mem.readI32(base + 4);
-                total += stdio.readInto(mem, buf, len);
-            }
-            mem.writeI32(nreadPtr, total);
-            errno(r, ERRNO_SUCCESS);
-        } catch (AbiException e) {
-            errno(r, ERRNO_FAULT);
+        int total = 0;
+        for (int i = 0; i < count && stdio.inputReady() > 0; i++) {
+            int base = iovs + 8 * i;
+            total += stdio.readInto(mem, mem.readI32(base), mem.readI32(base + 4));
         }
+        mem.writeI32(nreadPtr, total);
+        return ERRNO_SUCCESS;
     }
 
     /** fd_write(fd, iovs, iovs_len, nwritten): fd 1 and 2 both go to the operator. */
-    private static void fdWrite(GuestCall call, Val[] p, Val[] r) {
+    private static int fdWrite(GuestCall call, Val[] p) {
         int fd = p[0].i32(), iovs = p[1].i32(), count = p[2].i32(), nwrittenPtr = p[3].i32();
         if (fd != 1 && fd != 2) {
-            errno(r, ERRNO_BADF);
-            return;
+            return ERRNO_BADF;
         }
         if (count < 0 || count > MAX_IOVECS) {
-            errno(r, ERRNO_INVAL);
-            return;
+            return ERRNO_INVAL;
         }
         GuestMemory mem = call.memory();
-        try {
-            long total = 0;
-            for (int i = 0; i < count; i++) {
-                int base = iovs + 8 * i;
-                int buf = mem.readI32(base), len = mem.readI32(base + 4);
-                call.stdio().write(mem, buf, len);
-                total += Integer.toUnsignedLong(len);
-            }
-            // Output beyond the per-step cap is dropped but reported as written, so the guest
-            // does not spin retrying; the host tells the operator after the step.
-            mem.writeI32(nwrittenPtr, (int) Math.min(total, Integer.MAX_VALUE));
-            errno(r, ERRNO_SUCCESS);
-        } catch (AbiException e) {
-            errno(r, ERRNO_FAULT);
+        long total = 0;
+        for (int i = 0; i < count; i++) {
+            int base = iovs + 8 * i;
+            int len = mem.readI32(base + 4);
+            call.stdio().write(mem, mem.readI32(base), len);
+            total += Integer.toUnsignedLong(len);
         }
+        // Output beyond the per-step cap is dropped but reported as written, so the guest
+        // does not spin retrying; the host tells the operator after the step.
+        mem.writeI32(nwrittenPtr, (int) Math.min(total, Integer.MAX_VALUE));
+        return ERRNO_SUCCESS;
     }
 
     /** fd_fdstat_get(fd, out): stdio fds are character devices; everything else is EBADF. */
-    private static void fdFdstatGet(GuestCall call, Val[] p, Val[] r) {
+    private static int fdFdstatGet(GuestCall call, Val[] p) {
         int fd = p[0].i32(), out = p[1].i32();
         if (!isStdio(fd)) {
-            errno(r, ERRNO_BADF);
-            return;
+            return ERRNO_BADF;
         }
         byte[] fdstat = new byte[24]; // filetype u8, flags u16, rights_base u64, rights_inheriting u64
         fdstat[0] = FILETYPE_CHARACTER_DEVICE;
@@ -139,42 +135,29 @@ final class WasiStdioFunctions {
         for (int i = 0; i < 8; i++) {
             fdstat[8 + i] = (byte) (rights >>> (8 * i));
         }
-        try {
-            call.memory().writeBytes(out, fdstat, 0, fdstat.length);
-            errno(r, ERRNO_SUCCESS);
-        } catch (AbiException e) {
-            errno(r, ERRNO_FAULT);
-        }
+        call.memory().writeBytes(out, fdstat, 0, fdstat.length);
+        return ERRNO_SUCCESS;
     }
 
-    private static void twoZeros(GuestCall call, Val[] p, Val[] r) {
-        try {
-            call.memory().writeI32(p[0].i32(), 0);
-            call.memory().writeI32(p[1].i32(), 0);
-            errno(r, ERRNO_SUCCESS);
-        } catch (AbiException e) {
-            errno(r, ERRNO_FAULT);
-        }
+    private static int twoZeros(GuestCall call, Val[] p) {
+        call.memory().writeI32(p[0].i32(), 0);
+        call.memory().writeI32(p[1].i32(), 0);
+        return ERRNO_SUCCESS;
     }
 
-    private static void randomGet(GuestCall call, Val[] p, Val[] r) {
+    private static int randomGet(GuestCall call, Val[] p) {
         int buf = p[0].i32(), len = p[1].i32();
         if (len < 0 || len > MAX_RANDOM_BYTES) {
-            errno(r, ERRNO_INVAL);
-            return;
+            return ERRNO_INVAL;
         }
         byte[] random = new byte[len];
         ThreadLocalRandom.current().nextBytes(random);
-        try {
-            call.memory().writeBytes(buf, random, 0, len);
-            errno(r, ERRNO_SUCCESS);
-        } catch (AbiException e) {
-            errno(r, ERRNO_FAULT);
-        }
+        call.memory().writeBytes(buf, random, 0, len);
+        return ERRNO_SUCCESS;
     }
 
     /** clock_time_get(id, precision, out): realtime (0) and monotonic (1) clocks, in nanoseconds. */
-    private static void clockTimeGet(GuestCall call, Val[] p, Val[] r) {
+    private static int clockTimeGet(GuestCall call, Val[] p) {
         int id = p[0].i32(), out = p[2].i32();
         long nanos;
         if (id == 0) {
@@ -183,15 +166,10 @@ final class WasiStdioFunctions {
         } else if (id == 1) {
             nanos = System.nanoTime();
         } else {
-            errno(r, ERRNO_INVAL);
-            return;
+            return ERRNO_INVAL;
         }
-        try {
-            call.memory().writeI64(out, nanos);
-            errno(r, ERRNO_SUCCESS);
-        } catch (AbiException e) {
-            errno(r, ERRNO_FAULT);
-        }
+        call.memory().writeI64(out, nanos);
+        return ERRNO_SUCCESS;
     }
 
     private static void procExit(GuestCall call, Val[] p, Val[] r) {
