@@ -7,6 +7,7 @@ import io.opshell.abi.AbiException;
 import io.opshell.host.OperatorIdentity;
 import io.opshell.host.SessionLimits;
 import io.opshell.host.net.Refusal;
+import io.opshell.host.policy.Policy;
 import io.opshell.host.policy.Profile;
 import io.opshell.host.wasm.GuestStdio;
 import io.opshell.host.wasm.ShellFault;
@@ -66,6 +67,8 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
     private volatile long commands;
 
     private Set<String> groups = Set.of();
+    private Policy resolvedPolicy;
+    private Optional<Profile> resolvedProfile = Optional.empty();
     private Profile startProfile;
     private SessionLimits limits;
     private RateLimiter commandLimiter;
@@ -117,7 +120,13 @@ public final class Session implements Runnable, InputRouter.Sink, SessionStateAc
 
     @Override
     public Profile profile() {
-        Optional<Profile> p = services.policy().current().profileFor(identity, groups);
+        Policy policy = services.policy().current();
+        if (policy != resolvedPolicy) {
+            // Resolve once per policy version, not on every state call: a reload replaces the object.
+            resolvedProfile = policy.profileFor(identity, groups);
+            resolvedPolicy = policy;
+        }
+        Optional<Profile> p = resolvedProfile;
         if (p.isEmpty()) {
             denied();
             throw new AbiException(AbiError.PERMISSION_DENIED, "no profile in the policy admits uid " + identity.uid());
