@@ -1,14 +1,15 @@
-//! The guest side of the opshell ABI, version 1 (see `guest-abi/ABI.md`).
+//! The guest side of the opshell ABI, version 2 (see `guest-abi/ABI.md`).
 //!
 //! A shell implements [`Shell`] and exports itself with [`export_shell!`]; this library turns the
-//! host's `opshell_init` / `opshell_step` calls into greeting, line and prompt callbacks, buffers
-//! output so that each input line costs one `fd_write`, and wraps every host function in a typed call.
+//! host's `opshell_init` / `opshell_step` calls into greeting, line and prompt callbacks, hands
+//! output over in the shared buffers with one answer mark per input line, and wraps every host
+//! function in a typed call whose error carries the host's message.
 //! std only: shells are built with a bare `rustc --target wasm32-wasi`.
 
 use std::fmt;
 
 /// The ABI version this library speaks; exported by every shell as `opshell_abi_version`.
-pub const ABI_VERSION: i32 = 1;
+pub const ABI_VERSION: i32 = 2;
 
 /// Longest input line a shell accepts by default; longer lines are dropped with an error.
 pub const DEFAULT_MAX_LINE: usize = 64 * 1024;
@@ -25,6 +26,7 @@ mod raw {
         pub fn kv_keys(prefix: i32, prefix_len: i32, out: i32, out_cap: i32) -> i32;
         pub fn whoami(out: i32, out_cap: i32) -> i32;
         pub fn call(name: i32, name_len: i32, arg: i32, arg_len: i32, out: i32, out_cap: i32) -> i32;
+        pub fn interrupted() -> i32;
     }
 
     #[link(wasm_import_module = "wasi_snapshot_preview1")]
@@ -38,9 +40,9 @@ mod raw {
     pub const ERRNO_AGAIN: i32 = 6;
 }
 
-/// A host function's failure: the negative codes of the ABI's error table.
+/// What kind of failure a host function reported: the negative codes of the ABI's error table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Error {
+pub enum ErrorKind {
     NotFound,
     PermissionDenied,
     BadArgument,
@@ -50,72 +52,101 @@ pub enum Error {
     Internal,
     OutOfBounds,
     InvalidUtf8,
+    Unavailable,
+    Rejected,
     /// A code this library does not know (a newer host).
     Unknown(i32),
 }
 
-impl Error {
-    pub fn from_code(code: i32) -> Error {
+impl ErrorKind {
+    pub fn from_code(code: i32) -> ErrorKind {
         match code {
-            -1 => Error::NotFound,
-            -2 => Error::PermissionDenied,
-            -3 => Error::BadArgument,
-            -4 => Error::TooLarge,
-            -5 => Error::RateLimited,
-            -6 => Error::Quota,
-            -7 => Error::Internal,
-            -8 => Error::OutOfBounds,
-            -9 => Error::InvalidUtf8,
-            other => Error::Unknown(other),
+            -1 => ErrorKind::NotFound,
+            -2 => ErrorKind::PermissionDenied,
+            -3 => ErrorKind::BadArgument,
+            -4 => ErrorKind::TooLarge,
+            -5 => ErrorKind::RateLimited,
+            -6 => ErrorKind::Quota,
+            -7 => ErrorKind::Internal,
+            -8 => ErrorKind::OutOfBounds,
+            -9 => ErrorKind::InvalidUtf8,
+            -10 => ErrorKind::Unavailable,
+            -11 => ErrorKind::Rejected,
+            other => ErrorKind::Unknown(other),
         }
     }
 
     pub fn code(&self) -> i32 {
         match self {
-            Error::NotFound => -1,
-            Error::PermissionDenied => -2,
-            Error::BadArgument => -3,
-            Error::TooLarge => -4,
-            Error::RateLimited => -5,
-            Error::Quota => -6,
-            Error::Internal => -7,
-            Error::OutOfBounds => -8,
-            Error::InvalidUtf8 => -9,
-            Error::Unknown(code) => *code,
+            ErrorKind::NotFound => -1,
+            ErrorKind::PermissionDenied => -2,
+            ErrorKind::BadArgument => -3,
+            ErrorKind::TooLarge => -4,
+            ErrorKind::RateLimited => -5,
+            ErrorKind::Quota => -6,
+            ErrorKind::Internal => -7,
+            ErrorKind::OutOfBounds => -8,
+            ErrorKind::InvalidUtf8 => -9,
+            ErrorKind::Unavailable => -10,
+            ErrorKind::Rejected => -11,
+            ErrorKind::Unknown(code) => *code,
         }
     }
 
-    pub fn message(&self) -> &'static str {
+    /// The generic wording, used when the host gave no message.
+    pub fn description(&self) -> &'static str {
         match self {
-            Error::NotFound => "not found",
-            Error::PermissionDenied => "permission denied",
-            Error::BadArgument => "bad argument",
-            Error::TooLarge => "too large",
-            Error::RateLimited => "rate limited, slow down",
-            Error::Quota => "quota exceeded",
-            Error::Internal => "internal error in the host",
-            Error::OutOfBounds => "pointer out of bounds",
-            Error::InvalidUtf8 => "invalid UTF-8",
-            Error::Unknown(_) => "unknown error",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::BadArgument => "bad argument",
+            ErrorKind::TooLarge => "too large",
+            ErrorKind::RateLimited => "rate limited, slow down",
+            ErrorKind::Quota => "quota exceeded",
+            ErrorKind::Internal => "internal error in the host",
+            ErrorKind::OutOfBounds => "pointer out of bounds",
+            ErrorKind::InvalidUtf8 => "invalid UTF-8",
+            ErrorKind::Unavailable => "unavailable; nothing was changed",
+            ErrorKind::Rejected => "rejected by the application",
+            ErrorKind::Unknown(_) => "unknown error",
         }
+    }
+}
+
+/// A host function's failure: its kind and the host's one-line message (ABI.md, "Error
+/// messages"), e.g. `tenant payments is full (268435456 of 268435456 bytes)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: ErrorKind,
+    /// The host's message; empty when it sent none.
+    pub message: String,
+}
+
+impl Error {
+    pub fn is(&self, kind: ErrorKind) -> bool {
+        self.kind == kind
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Unknown(code) => write!(f, "unknown error (code {})", code),
-            other => f.write_str(other.message()),
+        if !self.message.is_empty() {
+            f.write_str(&self.message)
+        } else if let ErrorKind::Unknown(code) = self.kind {
+            write!(f, "unknown error (code {})", code)
+        } else {
+            f.write_str(self.kind.description())
         }
     }
 }
 
 fn check(code: i32) -> Result<i32, Error> {
-    if code < 0 {
-        Err(Error::from_code(code))
-    } else {
-        Ok(code)
+    if code >= 0 {
+        return Ok(code);
     }
+    let kind = ErrorKind::from_code(code);
+    // "Not found" is an answer, not a failure worth a message; skip reading one.
+    let message = if kind == ErrorKind::NotFound { String::new() } else { io::error_message() };
+    Err(Error { kind, message })
 }
 
 fn ptr(bytes: &[u8]) -> i32 {
@@ -139,11 +170,11 @@ fn fetch(mut call: impl FnMut(i32, i32) -> i32) -> Result<Vec<u8>, Error> {
         }
         buf.resize(n, 0);
     }
-    Err(Error::Internal)
+    Err(Error { kind: ErrorKind::Internal, message: "the result kept changing size; try again".to_string() })
 }
 
 fn fetch_text(call: impl FnMut(i32, i32) -> i32) -> Result<String, Error> {
-    String::from_utf8(fetch(call)?).map_err(|_| Error::InvalidUtf8)
+    String::from_utf8(fetch(call)?).map_err(|_| Error { kind: ErrorKind::InvalidUtf8, message: String::new() })
 }
 
 /// Adds `delta` to the tenant's counter; returns the new total.
@@ -165,7 +196,7 @@ pub fn kv_get(key: &str) -> Result<Option<String>, Error> {
     let k = key.as_bytes();
     match fetch_text(|out, cap| unsafe { raw::kv_get(ptr(k), len(k), out, cap) }) {
         Ok(value) => Ok(Some(value)),
-        Err(Error::NotFound) => Ok(None),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -180,7 +211,7 @@ pub fn kv_del(key: &str) -> Result<bool, Error> {
     let k = key.as_bytes();
     match check(unsafe { raw::kv_del(ptr(k), len(k)) }) {
         Ok(_) => Ok(true),
-        Err(Error::NotFound) => Ok(false),
+        Err(e) if e.is(ErrorKind::NotFound) => Ok(false),
         Err(e) => Err(e),
     }
 }
@@ -203,6 +234,29 @@ pub fn call(name: &str, arg: &str) -> Result<String, Error> {
     fetch_text(|out, cap| unsafe { raw::call(ptr(n), len(n), ptr(a), len(a), out, cap) })
 }
 
+/// Whether the host asks the running step to stop (its soft CPU deadline passed, or the operator
+/// cancelled), and why: e.g. `interrupted (CPU limit of 1000 ms)`. One host call; a long-running
+/// evaluator polls it every few thousand steps, stops, reports the message as an error and keeps
+/// its state. Once it has answered `Some`, the reactor runs no further lines in this step.
+pub fn interrupted() -> Option<String> {
+    if unsafe { raw::interrupted() } == 0 {
+        return None;
+    }
+    io::set_interrupted();
+    let message = io::error_message();
+    Some(if message.is_empty() { "interrupted".to_string() } else { message })
+}
+
+/// The session's guest memory limit in bytes (the most this shell may grow to), when the host said.
+pub fn memory_limit() -> Option<usize> {
+    io::memory_limit_kib().map(|kib| kib.saturating_mul(1024))
+}
+
+/// The session's CPU limit per step in milliseconds, when the host said.
+pub fn step_millis() -> Option<u32> {
+    io::step_millis()
+}
+
 /// Output is written out early once this much is buffered, so a step that prints a lot
 /// cannot exhaust the shell's memory (the host caps what it forwards per step anyway).
 const OUTPUT_FLUSH_BYTES: usize = 64 * 1024;
@@ -212,6 +266,8 @@ const OUTPUT_FLUSH_BYTES: usize = 64 * 1024;
 #[derive(Default)]
 pub struct Output {
     buf: Vec<u8>,
+    /// Whether the current line's answer contains an `error:` line (its mark says so).
+    failed: bool,
 }
 
 impl Output {
@@ -229,6 +285,7 @@ impl Output {
 
     /// One line `error: <message>`: the form every opshell error takes.
     pub fn error(&mut self, message: &str) {
+        self.failed = true;
         self.text("error: ");
         self.line(message);
     }
@@ -263,6 +320,11 @@ pub trait Shell {
     fn line(&mut self, line: &str, out: &mut Output) -> Control;
     /// The operator's input ended (after the last line was delivered).
     fn end_of_input(&mut self, _out: &mut Output) {}
+    /// True while the shell holds an incomplete input (a Scheme expression spanning lines): the
+    /// line just given is then marked as awaiting more, not as answered.
+    fn awaiting_more(&self) -> bool {
+        false
+    }
 }
 
 /// Drives a [`Shell`] from the host's `opshell_init` / `opshell_step` calls.
@@ -275,19 +337,28 @@ pub struct Reactor<S: Shell> {
     out: Output,
 }
 
+/// Status of one input line's answer in its mark (ABI.md, "Answer marks").
+const MARK_OK: u32 = 0;
+const MARK_ERROR: u32 = 1;
+const MARK_MORE: u32 = 2;
+
 impl<S: Shell> Reactor<S> {
     pub fn new(shell: S) -> Reactor<S> {
         Reactor { shell, pending: Vec::new(), discarding: false, max_line: DEFAULT_MAX_LINE, out: Output::default() }
     }
 
     pub fn init(&mut self) {
+        io::begin_call();
         self.shell.greet(&mut self.out);
         self.out.text(self.shell.prompt());
         self.out.flush();
     }
 
-    /// Reads the `ready` bytes the host has, runs every complete line, writes the answers once.
+    /// Reads the `ready` bytes the host has and runs every complete line, each answer handed over
+    /// (with its mark) as soon as it is made. After an interruption the remaining lines are not
+    /// run: the host sees they have no mark and tells the operator.
     pub fn step(&mut self, ready: i32, eof: i32) -> i32 {
+        io::begin_call();
         let input = io::read(ready.max(0) as usize);
         let mut control = Control::Continue;
         let mut rest: &[u8] = &input;
@@ -297,6 +368,9 @@ impl<S: Shell> Reactor<S> {
                     self.push(&rest[..nl]);
                     rest = &rest[nl + 1..];
                     control = self.finish_line();
+                    if io::was_interrupted() {
+                        rest = &[];
+                    }
                 }
                 None => {
                     self.push(rest);
@@ -304,17 +378,37 @@ impl<S: Shell> Reactor<S> {
                 }
             }
         }
-        if control == Control::Continue && eof != 0 {
+        if control == Control::Continue && eof != 0 && !io::was_interrupted() {
             if !self.pending.is_empty() || self.discarding {
                 control = self.finish_line();
             }
             if control == Control::Continue {
+                let start = self.position();
                 self.shell.end_of_input(&mut self.out);
+                if self.position() > start {
+                    self.mark(start, self.position());
+                }
             }
             control = Control::Close;
         }
         self.out.flush();
         if control == Control::Close { 1 } else { 0 }
+    }
+
+    /// Bytes handed to the host in this call so far, counting what is still buffered in `out`.
+    fn position(&self) -> u32 {
+        io::emitted().wrapping_add(self.out.buf.len() as u32)
+    }
+
+    fn mark(&mut self, start: u32, end: u32) {
+        let status = if std::mem::replace(&mut self.out.failed, false) {
+            MARK_ERROR
+        } else if self.shell.awaiting_more() {
+            MARK_MORE
+        } else {
+            MARK_OK
+        };
+        io::mark(start, end, status);
     }
 
     fn push(&mut self, bytes: &[u8]) {
@@ -331,6 +425,8 @@ impl<S: Shell> Reactor<S> {
 
     fn finish_line(&mut self) -> Control {
         let mut raw = std::mem::take(&mut self.pending);
+        self.out.failed = false;
+        let start = self.position();
         let control = if std::mem::replace(&mut self.discarding, false) {
             self.out.error(&format!("line longer than {} bytes, ignored", self.max_line));
             Control::Continue
@@ -346,12 +442,14 @@ impl<S: Shell> Reactor<S> {
                 }
             }
         };
+        let end = self.position();
         if control == Control::Continue {
             self.out.text(self.shell.prompt());
         }
         // Each line's answer leaves now: if a later line in the same chunk traps, what was
-        // already answered is not lost with the instance.
+        // already answered is not lost with the instance. The mark follows its bytes.
         self.out.flush();
+        self.mark(start, end);
         control
     }
 }
@@ -359,24 +457,124 @@ impl<S: Shell> Reactor<S> {
 /// How bytes cross between host and shell. With the shared buffers (`opshell_buffers`) the host
 /// copies input into `IN_BUF` before a step and takes output from `OUT_BUF` after it (also after a
 /// trap), so a step needs no `fd_read` and, unless its output overflows the buffer, no `fd_write`:
-/// each avoided host crossing is several microseconds. Without them, WASI stdio is used.
+/// each avoided host crossing is several microseconds. Without them, WASI stdio is used. The
+/// descriptor also carries the answer marks, the host's error messages and the session's limits.
 mod io {
     use super::{ptr, raw};
 
-    const IO_BUF: usize = 64 * 1024;
+    /// Each shared buffer; small, because an idle session's memory is mostly these (ABI.md).
+    const IO_BUF: usize = 16 * 1024;
+    /// Answer marks one call may leave; the host gives at most this many lines per call.
+    const MARKS: usize = 256;
+    /// Room for the host's message about a failed call.
+    const ERR_BUF: usize = 1024;
     static mut IN_BUF: [u8; IO_BUF] = [0; IO_BUF];
     static mut OUT_BUF: [u8; IO_BUF] = [0; IO_BUF];
-    /// in_ptr, in_cap, out_ptr, out_cap, out_len: read by the host (ABI.md, "Shared buffers").
-    static mut DESCRIPTOR: [u32; 5] = [0; 5];
+    static mut MARK_BUF: [u32; 3 * MARKS] = [0; 3 * MARKS];
+    static mut ERR: [u8; ERR_BUF] = [0; ERR_BUF];
+
+    // Descriptor fields, u32 each (ABI.md, "Shared buffers"): the guest fills the pointers and
+    // capacities; the host reads and resets OUT_LEN and MARKS_LEN after every call, writes ERR_LEN
+    // with each error message, and writes the limits before the first call.
+    const IN_PTR: usize = 0;
+    const IN_CAP: usize = 1;
+    const OUT_PTR: usize = 2;
+    const OUT_CAP: usize = 3;
+    const OUT_LEN: usize = 4;
+    const MARKS_PTR: usize = 5;
+    const MARKS_CAP: usize = 6;
+    const MARKS_LEN: usize = 7;
+    const ERR_PTR: usize = 8;
+    const ERR_CAP: usize = 9;
+    const ERR_LEN: usize = 10;
+    const MEMORY_LIMIT_KIB: usize = 11;
+    const STEP_MS: usize = 12;
+    const FIELDS: usize = 13;
+    static mut DESCRIPTOR: [u32; FIELDS] = [0; FIELDS];
     static mut BUFFERED: bool = false;
+    /// Bytes handed to the host since the current call began (marks count in these).
+    static mut EMITTED: u32 = 0;
+    static mut INTERRUPTED: bool = false;
 
     /// Sets up the shared buffers and returns the descriptor's address.
     pub fn buffers() -> i32 {
         // Safety: one thread, one export at a time.
         unsafe {
-            DESCRIPTOR = [IN_BUF.as_ptr() as u32, IO_BUF as u32, OUT_BUF.as_ptr() as u32, IO_BUF as u32, 0];
+            DESCRIPTOR[IN_PTR] = IN_BUF.as_ptr() as u32;
+            DESCRIPTOR[IN_CAP] = IO_BUF as u32;
+            DESCRIPTOR[OUT_PTR] = OUT_BUF.as_ptr() as u32;
+            DESCRIPTOR[OUT_CAP] = IO_BUF as u32;
+            DESCRIPTOR[MARKS_PTR] = MARK_BUF.as_ptr() as u32;
+            DESCRIPTOR[MARKS_CAP] = MARKS as u32;
+            DESCRIPTOR[ERR_PTR] = ERR.as_ptr() as u32;
+            DESCRIPTOR[ERR_CAP] = ERR_BUF as u32;
             BUFFERED = true;
             DESCRIPTOR.as_ptr() as usize as i32
+        }
+    }
+
+    /// Called at the start of every export the host calls.
+    pub fn begin_call() {
+        unsafe {
+            EMITTED = 0;
+            INTERRUPTED = false;
+        }
+    }
+
+    pub fn emitted() -> u32 {
+        unsafe { EMITTED }
+    }
+
+    pub fn set_interrupted() {
+        unsafe { INTERRUPTED = true }
+    }
+
+    pub fn was_interrupted() -> bool {
+        unsafe { INTERRUPTED }
+    }
+
+    /// Records that the answer to one input line is bytes `[start, end)` of this call's output.
+    pub fn mark(start: u32, end: u32, status: u32) {
+        unsafe {
+            if !BUFFERED {
+                return;
+            }
+            let n = DESCRIPTOR[MARKS_LEN] as usize;
+            if n < MARKS {
+                MARK_BUF[3 * n] = start;
+                MARK_BUF[3 * n + 1] = end;
+                MARK_BUF[3 * n + 2] = status;
+                DESCRIPTOR[MARKS_LEN] = (n + 1) as u32;
+            }
+        }
+    }
+
+    /// The host's message about the last failed call (empty without shared buffers).
+    pub fn error_message() -> String {
+        unsafe {
+            if !BUFFERED {
+                return String::new();
+            }
+            let n = (DESCRIPTOR[ERR_LEN] as usize).min(ERR_BUF);
+            String::from_utf8_lossy(&ERR[..n]).into_owned()
+        }
+    }
+
+    pub fn memory_limit_kib() -> Option<usize> {
+        unsafe {
+            match DESCRIPTOR[MEMORY_LIMIT_KIB] {
+                0 => None,
+                kib => Some(kib as usize),
+            }
+        }
+    }
+
+    pub fn step_millis() -> Option<u32> {
+        unsafe {
+            match DESCRIPTOR[STEP_MS] {
+                0 => None,
+                ms => Some(ms),
+            }
         }
     }
 
@@ -395,16 +593,17 @@ mod io {
     pub fn emit(bytes: &[u8]) {
         // Safety: as above.
         unsafe {
+            EMITTED = EMITTED.wrapping_add(bytes.len() as u32);
             if BUFFERED {
-                let len = DESCRIPTOR[4] as usize;
+                let len = DESCRIPTOR[OUT_LEN] as usize;
                 if len + bytes.len() <= IO_BUF {
                     OUT_BUF[len..len + bytes.len()].copy_from_slice(bytes);
-                    DESCRIPTOR[4] = (len + bytes.len()) as u32;
+                    DESCRIPTOR[OUT_LEN] = (len + bytes.len()) as u32;
                     return;
                 }
                 // Keep the order: what is buffered goes first.
                 write_stdout(&OUT_BUF[..len]);
-                DESCRIPTOR[4] = 0;
+                DESCRIPTOR[OUT_LEN] = 0;
             }
         }
         write_stdout(bytes);

@@ -1,7 +1,7 @@
 //! `kv`: a command shell over the shared state. One command per line, plain-text answers,
 //! errors as one `error: ...` line. Each command makes at most one state call to the host.
 
-use opshell_guest::{self as host, Control, Error, Output, Shell};
+use opshell_guest::{self as host, Control, Error, ErrorKind, Output, Shell};
 
 const HELP: &str = "\
 commands:
@@ -78,9 +78,9 @@ impl Kv {
                     (p, "") => p,
                     _ => return Err("usage: keys [PREFIX]".to_string()),
                 };
-                let keys = host::kv_keys(prefix).map_err(|e| match e {
-                    Error::TooLarge => "keys: too many keys match; give a longer prefix".to_string(),
-                    e => host_error("keys", e),
+                let keys = host::kv_keys(prefix).map_err(|e| match e.kind {
+                    ErrorKind::TooLarge => "keys: too many keys match; give a longer prefix".to_string(),
+                    _ => host_error("keys", e),
                 })?;
                 for key in keys {
                     out.line(&key);

@@ -53,7 +53,7 @@ pub static PRIMS: &[Primitive] = &[
         };
         match guest::call(name, arg) {
             Ok(answer) => Ok(Value::str(answer)),
-            Err(guest::Error::NotFound) => fail(format!("host-call: no probe named {:?} (or it found nothing)", name)),
+            Err(e) if e.is(guest::ErrorKind::NotFound) => fail(format!("host-call: no probe named {:?} (or it found nothing)", name)),
             Err(e) => fail(format!("host-call: {}", e)),
         }
     }),

@@ -4,7 +4,7 @@
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1 64)
   (data (i32.const 0) "hog> ")
-  (func (export "opshell_abi_version") (result i32) (i32.const 1))
+  (func (export "opshell_abi_version") (result i32) (i32.const 2))
   (func (export "opshell_init")
     (i32.store (i32.const 16) (i32.const 0))
     (i32.store (i32.const 20) (i32.const 5))

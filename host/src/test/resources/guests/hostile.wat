@@ -16,7 +16,7 @@
   (data (i32.const 16) "\ff\fe")           ;; invalid UTF-8
   (data (i32.const 32) "nope")             ;; a probe name nobody registered; also a value
   (data (i32.const 128) "SENTINEL")        ;; must survive a too-small result buffer
-  (func (export "opshell_abi_version") (result i32) (i32.const 1))
+  (func (export "opshell_abi_version") (result i32) (i32.const 2))
   (func (export "opshell_init"))
   (func $r (param $i i32) (param $v i32)
     (i32.store (i32.add (i32.const 1024) (i32.mul (local.get $i) (i32.const 4))) (local.get $v)))

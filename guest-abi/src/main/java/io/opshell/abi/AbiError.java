@@ -10,7 +10,11 @@ public enum AbiError {
     QUOTA(-6, "quota exceeded"),
     INTERNAL(-7, "internal error"),
     OUT_OF_BOUNDS(-8, "pointer out of bounds"),
-    INVALID_UTF8(-9, "invalid UTF-8");
+    INVALID_UTF8(-9, "invalid UTF-8"),
+    /** Something the change depends on (the audit log, the store) cannot be used; nothing was changed. */
+    UNAVAILABLE(-10, "unavailable; nothing was changed"),
+    /** The application refused the call; the message is its own. */
+    REJECTED(-11, "rejected by the application");
 
     private final int code;
     private final String description;

@@ -27,29 +27,29 @@ class ShellLoadTest {
 
     @Test
     void memoryWithoutDeclaredMaximumIsRefused() {
-        assertRefused(guest("(memory (export \"memory\") 1)", 1, ""), "declares no maximum memory");
+        assertRefused(guest("(memory (export \"memory\") 1)", 2, ""), "declares no maximum memory");
     }
 
     @Test
     void memoryAboveTheCapIsRefused() {
         // 2048 pages = 128 MiB, above the default 64 MiB.
-        assertRefused(guest("(memory (export \"memory\") 1 2048)", 1, ""), "above the limit of 64 MiB");
+        assertRefused(guest("(memory (export \"memory\") 1 2048)", 2, ""), "above the limit of 64 MiB");
     }
 
     @Test
     void otherAbiVersionIsRefused() {
-        assertRefused(guest("(memory (export \"memory\") 1 1)", 2, ""), "speaks ABI version 2, this host speaks 1");
+        assertRefused(guest("(memory (export \"memory\") 1 1)", 1, ""), "speaks ABI version 1, this host speaks 2");
     }
 
     @Test
     void unknownHostImportIsRefused() {
-        assertRefused(guest("(memory (export \"memory\") 1 1)", 1, "(import \"host\" \"format_disk\" (func (param i32) (result i32)))"),
-                "imports host.format_disk, which this host (ABI version 1) does not provide");
+        assertRefused(guest("(memory (export \"memory\") 1 1)", 2, "(import \"host\" \"format_disk\" (func (param i32) (result i32)))"),
+                "imports host.format_disk, which this host (ABI version 2) does not provide");
     }
 
     @Test
     void wrongImportTypeIsRefused() {
-        assertRefused(guest("(memory (export \"memory\") 1 1)", 1, "(import \"host\" \"sum\" (func (param i64) (result i32)))"),
+        assertRefused(guest("(memory (export \"memory\") 1 1)", 2, "(import \"host\" \"sum\" (func (param i64) (result i32)))"),
                 "imports host.sum with type");
     }
 
@@ -65,14 +65,14 @@ class ShellLoadTest {
 
     @Test
     void startFunctionIsRefused() {
-        assertRefused(guest("(memory (export \"memory\") 1 1)", 1, "(func $spin (loop $l (br $l))) (start $spin)"),
+        assertRefused(guest("(memory (export \"memory\") 1 1)", 2, "(func $spin (loop $l (br $l))) (start $spin)"),
                 "has a start function; do its setup in opshell_init");
     }
 
     @Test
     void sharedBuffersOutsideMemoryAreRefused() {
         assertRefused(guest("(memory (export \"memory\") 1 1) (data (i32.const 0) \"\\00\\00\\01\\00\\10\\00\\00\\00\\00\\00\\00\\00\\10\\00\\00\\00\")"
-                        + " (func (export \"opshell_buffers\") (result i32) (i32.const 0))", 1, ""),
+                        + " (func (export \"opshell_buffers\") (result i32) (i32.const 0))", 2, ""),
                 "shared buffers outside its memory");
     }
 }

@@ -58,7 +58,7 @@ final class SessionStateAccess implements StateAccess {
         String tenant = grantedTenant(p);
         if (!p.role().canWrite()) {
             session.denied();
-            throw new AbiException(AbiError.PERMISSION_DENIED, "role " + p.role() + " cannot write");
+            throw new AbiException(AbiError.PERMISSION_DENIED, "your role (" + p.role() + ") cannot change state");
         }
         return tenant;
     }
@@ -67,7 +67,7 @@ final class SessionStateAccess implements StateAccess {
         String tenant = session.tenant();
         if (!p.grantsTenant(tenant)) {
             session.denied();
-            throw new AbiException(AbiError.PERMISSION_DENIED, "tenant " + tenant + " is not granted");
+            throw new AbiException(AbiError.PERMISSION_DENIED, "tenant " + tenant + " is not granted to you");
         }
         return tenant;
     }

@@ -12,6 +12,12 @@ interface GuestCall {
 
     StateAccess access();
 
+    /** Hands the shell the message of a failed host call (ABI.md, "Error messages"). */
+    void errorMessage(String message);
+
+    /** Why the host asks the running step to stop: 0 it does not, else an interrupt reason; see ABI.md. */
+    int interruptRequested();
+
     /** Records a {@code proc_exit}; the function then traps to unwind the guest. */
     void exitRequested(int code);
 

@@ -39,7 +39,8 @@ final class HostFunctions {
                 def("kv_del", type(i32s(2), Val.Type.I32), HostFunctions::kvDel),
                 def("kv_keys", type(i32s(4), Val.Type.I32), HostFunctions::kvKeys),
                 def("whoami", type(i32s(2), Val.Type.I32), HostFunctions::whoami),
-                def("call", type(i32s(6), Val.Type.I32), HostFunctions::call));
+                def("call", type(i32s(6), Val.Type.I32), HostFunctions::call),
+                def("interrupted", type(i32s(0), Val.Type.I32), HostFunctions::interrupted));
     }
 
     private static ImportTable.Definition def(String name, FuncType t, ToIntFunction<Call> body) {
@@ -62,15 +63,26 @@ final class HostFunctions {
         try {
             return body.applyAsInt(call);
         } catch (AbiException e) {
-            return e.error().code();
+            return fail(call, e.error(), e.getMessage());
         } catch (QuotaExceededException e) {
-            return AbiError.QUOTA.code();
+            return fail(call, AbiError.QUOTA, e.getMessage());
         } catch (ArithmeticException e) {
-            return AbiError.BAD_ARGUMENT.code();
+            return fail(call, AbiError.BAD_ARGUMENT, "counter overflow; nothing was changed");
         } catch (RuntimeException e) {
             log.warn("host function {} failed", name, e);
-            return AbiError.INTERNAL.code();
+            return fail(call, AbiError.INTERNAL, "internal error in the host (logged on the server)");
         }
+    }
+
+    private static int fail(Call call, AbiError error, String message) {
+        call.ctx().errorMessage(message);
+        return error.code();
+    }
+
+    /** {@code interrupted() -> i32}: whether the host asks the step to stop; the reason's text goes to the error buffer. */
+    private static int interrupted(Call c) {
+        int reason = c.ctx().interruptRequested();
+        return reason;
     }
 
     private static int add(Call c) {

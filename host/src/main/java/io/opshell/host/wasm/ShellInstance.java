@@ -48,6 +48,13 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     private int inCap;
     private int outPtr;
     private int outCap;
+    private int marksPtr;
+    private int marksCap;
+    private int errPtr;
+    private int errCap;
+    /** Why the host asks the running step to stop (ABI.md, "Interruption"); 0 when it does not. */
+    private volatile int interruptReason;
+    private volatile String interruptMessage = "";
 
     private ShellInstance(WasmRuntime runtime, GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes) {
         this.runtime = runtime;
@@ -117,23 +124,41 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     /** Reads and checks the shared buffers' descriptor (ABI.md, "Shared buffers"). */
     private void setUpBuffers(int address) throws ShellFault {
         try {
-            int in = guestMemory.readI32(address), inSize = guestMemory.readI32(address + 4);
-            int outAt = guestMemory.readI32(address + 8), outSize = guestMemory.readI32(address + 12);
+            guestMemory.checkRange(address, Abi.Descriptor.BYTES, "buffer descriptor");
+            int in = field(address, Abi.Descriptor.IN_PTR), inSize = field(address, Abi.Descriptor.IN_CAP);
+            int outAt = field(address, Abi.Descriptor.OUT_PTR), outSize = field(address, Abi.Descriptor.OUT_CAP);
+            int marksAt = field(address, Abi.Descriptor.MARKS_PTR), marks = field(address, Abi.Descriptor.MARKS_CAP);
+            int errAt = field(address, Abi.Descriptor.ERR_PTR), errSize = field(address, Abi.Descriptor.ERR_CAP);
             if (inSize < 1 || inSize > Abi.MAX_SHARED_BUFFER || outSize < 1 || outSize > Abi.MAX_SHARED_BUFFER) {
                 throw new ShellFault("shell declared shared buffers of " + inSize + " and " + outSize
                         + " bytes; each must be 1 to " + Abi.MAX_SHARED_BUFFER);
             }
             guestMemory.checkRange(in, inSize, "input buffer");
             guestMemory.checkRange(outAt, outSize, "output buffer");
-            guestMemory.checkRange(address, 20, "buffer descriptor");
+            if (marks < 1 || marks > Abi.MAX_MARKS || errSize < 0 || errSize > Abi.MAX_SHARED_BUFFER) {
+                throw new ShellFault("shell declared room for " + marks + " answer marks and " + errSize
+                        + " bytes of error message; marks must be 1 to " + Abi.MAX_MARKS);
+            }
+            guestMemory.checkRange(marksAt, marks * Abi.MARK_BYTES, "mark buffer");
+            guestMemory.checkRange(errAt, errSize, "error buffer");
             descriptor = address;
             inPtr = in;
             inCap = inSize;
             outPtr = outAt;
             outCap = outSize;
+            marksPtr = marksAt;
+            marksCap = marks;
+            errPtr = errAt;
+            errCap = errSize;
+            guestMemory.writeI32(address + Abi.Descriptor.MEMORY_LIMIT_KIB, (int) Math.min(memoryLimitBytes >> 10, Integer.MAX_VALUE));
+            guestMemory.writeI32(address + Abi.Descriptor.STEP_MS, (int) Math.min(stepDeadline.toMillis(), Integer.MAX_VALUE));
         } catch (AbiException e) {
             throw new ShellFault("shell declared shared buffers outside its memory: " + e.getMessage());
         }
+    }
+
+    private int field(int address, int offset) {
+        return guestMemory.readI32(address + offset);
     }
 
     private Func export(String name) throws ShellFault {
@@ -160,6 +185,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
      * @return {@link Abi#STEP_CONTINUE} or {@link Abi#STEP_CLOSE}
      */
     public int step() throws ShellFault {
+        interruptReason = 0;
         if (descriptor < 0) {
             int ready = stdio.inputReady();
             return callI32(stepFunc, Val.fromI32(ready), Val.fromI32(stdio.endOfInput() ? 1 : 0));
@@ -193,14 +219,15 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             return;
         }
         try {
-            int len = guestMemory.readI32(descriptor + 16);
+            int len = guestMemory.readI32(descriptor + Abi.Descriptor.OUT_LEN);
             if (len < 0 || len > outCap) {
                 throw new ShellFault("shell reported " + Integer.toUnsignedString(len) + " bytes of output in a buffer of " + outCap);
             }
             if (len > 0) {
                 stdio.write(guestMemory, outPtr, len);
-                guestMemory.writeI32(descriptor + 16, 0);
+                guestMemory.writeI32(descriptor + Abi.Descriptor.OUT_LEN, 0);
             }
+            guestMemory.writeI32(descriptor + Abi.Descriptor.MARKS_LEN, 0);
         } catch (AbiException e) {
             throw new ShellFault("shell output buffer is no longer inside its memory");
         }
@@ -293,6 +320,34 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     @Override
     public StateAccess access() {
         return access;
+    }
+
+    @Override
+    public void errorMessage(String message) {
+        if (descriptor < 0) {
+            return;
+        }
+        byte[] text = Utf8.prefix(message, errCap);
+        guestMemory.writeBytes(errPtr, text, 0, text.length);
+        guestMemory.writeI32(descriptor + Abi.Descriptor.ERR_LEN, text.length);
+    }
+
+    @Override
+    public int interruptRequested() {
+        int reason = interruptReason;
+        if (reason != 0) {
+            errorMessage(interruptMessage);
+        }
+        return reason;
+    }
+
+    /**
+     * Asks the running (or next) step to stop at its next poll; {@code reason} is the message the
+     * shell reports. Safe from any thread. Cleared at the start of every step.
+     */
+    public void requestInterrupt(int code, String reason) {
+        interruptMessage = reason;
+        interruptReason = code;
     }
 
     @Override

@@ -106,7 +106,7 @@ final class Crossings {
                   (memory (export "memory") 1 1)
                   (data (i32.const 0) "x> ")
                   (data (i32.const 8) "k")
-                  (func (export "opshell_abi_version") (result i32) (i32.const 1))
+                  (func (export "opshell_abi_version") (result i32) (i32.const 2))
                   (func $prompt
                     (i32.store (i32.const 32) (i32.const 0))
                     (i32.store (i32.const 36) (i32.const 3))
@@ -193,7 +193,7 @@ final class Crossings {
     private static final String EMPTY_STEP_GUEST = """
             (module
               (memory (export "memory") 1 1)
-              (func (export "opshell_abi_version") (result i32) (i32.const 1))
+              (func (export "opshell_abi_version") (result i32) (i32.const 2))
               (func (export "opshell_init"))
               (func (export "opshell_step") (param i32 i32) (result i32) (i32.const 0)))
             """;
