@@ -55,6 +55,8 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     /** Why the host asks the running step to stop (ABI.md, "Interruption"); 0 when it does not. */
     private volatile int interruptReason;
     private volatile String interruptMessage = "";
+    /** When the running call's soft deadline passes (System.nanoTime). */
+    private volatile long softDeadlineNanos;
 
     private ShellInstance(WasmRuntime runtime, GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes) {
         this.runtime = runtime;
@@ -246,7 +248,14 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             throw new ShellFault("shell instance is closed");
         }
         store.setEpochDeadline(deadlineTicks);
-        Val[] results = guarded(() -> f.call(store, args));
+        softDeadlineNanos = System.nanoTime() + softDeadline(stepDeadline).toNanos();
+        runtime.callStarted(this);
+        Val[] results;
+        try {
+            results = guarded(() -> f.call(store, args));
+        } finally {
+            runtime.callEnded(this);
+        }
         long size = memoryBytes();
         if (size > memoryLimitBytes) {
             throw new ShellFault("shell grew its memory to " + size / 1024 + " KiB, above the limit of "
@@ -340,6 +349,25 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         }
         return reason;
     }
+
+    /**
+     * The soft deadline of a call with CPU limit {@code limit}: three quarters of it, so a shell
+     * that polls {@link #interruptRequested()} has time to stop before the hard deadline traps.
+     */
+    static Duration softDeadline(Duration limit) {
+        return limit.multipliedBy(3).dividedBy(4);
+    }
+
+    /** Called by the runtime's ticker: asks the running call to stop once its soft deadline has passed. */
+    void checkSoftDeadline(long nowNanos) {
+        if (interruptReason == 0 && nowNanos - softDeadlineNanos >= 0) {
+            requestInterrupt(INTERRUPT_DEADLINE, "interrupted (CPU limit of " + stepDeadline.toMillis() + " ms)");
+        }
+    }
+
+    /** Interrupt reasons (ABI.md, "Interruption"). */
+    public static final int INTERRUPT_DEADLINE = 1;
+    public static final int INTERRUPT_OPERATOR = 2;
 
     /**
      * Asks the running (or next) step to stop at its next poll; {@code reason} is the message the

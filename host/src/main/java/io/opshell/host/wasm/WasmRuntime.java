@@ -3,6 +3,8 @@ package io.opshell.host.wasm;
 import io.github.kawamuray.wasmtime.Config;
 import io.github.kawamuray.wasmtime.Engine;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
@@ -18,6 +20,8 @@ public final class WasmRuntime implements AutoCloseable {
     private final Engine engine;
     private final Thread ticker;
     private final AtomicInteger liveInstances = new AtomicInteger();
+    /** Instances inside a guest call; the ticker asks each to stop once its soft deadline passes. */
+    private final Set<ShellInstance> running = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     public WasmRuntime() {
@@ -31,6 +35,10 @@ public final class WasmRuntime implements AutoCloseable {
         while (!closed) {
             LockSupport.parkNanos(tickNanos);
             engine.incrementEpoch();
+            long now = System.nanoTime();
+            for (ShellInstance instance : running) {
+                instance.checkSoftDeadline(now);
+            }
         }
     }
 
@@ -44,6 +52,14 @@ public final class WasmRuntime implements AutoCloseable {
     /** Shell instances created from this runtime and not yet closed. */
     public int liveInstances() {
         return liveInstances.get();
+    }
+
+    void callStarted(ShellInstance instance) {
+        running.add(instance);
+    }
+
+    void callEnded(ShellInstance instance) {
+        running.remove(instance);
     }
 
     void instanceOpened() {
