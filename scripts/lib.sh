@@ -26,11 +26,11 @@ opshell_setup_java() {
   fi
 }
 
-OPSHELL_JAR="$OPSHELL_ROOT/host/target/opshell.jar"
+OPSHELL_JAR="$OPSHELL_ROOT/host/server/target/opshell.jar"
 
 # Rebuilds (without tests) when any source is newer than the runnable jar.
 opshell_build_if_stale() {
-  local inputs=(pom.xml guest-abi state-store shells host/pom.xml host/src/main)
+  local inputs=(pom.xml guest-abi state-store shells host/pom.xml host/core host/wasmtime host/server)
   if [ -f "$OPSHELL_JAR" ] && [ -z "$(cd "$OPSHELL_ROOT" && find "${inputs[@]}" -newer "$OPSHELL_JAR" \
         -not -path '*/target/*' -type f -print -quit)" ]; then
     return 0

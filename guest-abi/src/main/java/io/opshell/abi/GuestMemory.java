@@ -1,43 +1,39 @@
 package io.opshell.abi;
 
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.function.Supplier;
 
 /**
  * Bounds-checked access to a guest's linear memory. Pointers and lengths are unsigned 32-bit
  * values; every range is checked with 64-bit arithmetic (so {@code ptr + len} cannot wrap) against
- * the current memory size before a byte is touched. Checks run in a fixed order: bounds
+ * the memory's size before a byte is touched. Checks run in a fixed order: bounds
  * ({@link AbiError#OUT_OF_BOUNDS}), then size caps ({@link AbiError#TOO_LARGE}), then content
  * ({@link AbiError#INVALID_UTF8}, {@link AbiError#BAD_ARGUMENT}).
  *
- * <p>The view is cached and fetched again only when an access falls outside it, because memory may
- * have grown since (a stale view is smaller, never wrong inside its bounds). Not thread-safe: one
- * instance per guest instance, used on that instance's thread.
+ * <p>The size is cached and asked again only when an access falls outside it (memory never
+ * shrinks, and asking can cost as much as the access). Not thread-safe: one instance per guest
+ * instance, used on the thread running it.
  */
 public final class GuestMemory {
-    private final Supplier<ByteBuffer> source;
-    private ByteBuffer view;
+    private final LinearMemory memory;
+    private long knownSize;
 
-    /** @param source fetches the current memory view (e.g. the binding's {@code Memory.buffer(store)}) */
-    public GuestMemory(Supplier<ByteBuffer> source) {
-        this.source = source;
+    public GuestMemory(LinearMemory memory) {
+        this.memory = memory;
     }
 
     public byte[] readBytes(int ptr, int len, int maxLen, String what) {
-        ByteBuffer mem = checkedView(ptr, len, what);
+        check(ptr, len, what);
         if (Integer.toUnsignedLong(len) > maxLen) {
             throw new AbiException(AbiError.TOO_LARGE, what + " is " + Integer.toUnsignedString(len) + " bytes, limit " + maxLen);
         }
         byte[] out = new byte[len];
-        mem.get(ptr, out);
+        memory.read(ptr, out, 0, len);
         return out;
     }
-
     public String readText(int ptr, int len, int maxLen, String what) {
         return decodeUtf8(readBytes(ptr, len, maxLen, what), what);
     }
@@ -60,50 +56,54 @@ public final class GuestMemory {
      * so the guest can retry with a buffer of the returned size.
      */
     public int writeResult(int ptr, int cap, byte[] data) {
-        ByteBuffer mem = checkedView(ptr, cap, "result buffer");
+        check(ptr, cap, "result buffer");
         if (Integer.toUnsignedLong(data.length) <= Integer.toUnsignedLong(cap)) {
-            mem.put(ptr, data);
+            memory.write(ptr, data, 0, data.length);
         }
         return data.length;
     }
 
     /** Checks that {@code (ptr, len)} lies inside guest memory, e.g. a result buffer before state changes. */
     public void checkRange(int ptr, int len, String what) {
-        checkedView(ptr, len, what);
+        check(ptr, len, what);
     }
 
     public void writeI64(int ptr, long value) {
-        checkedView(ptr, Long.BYTES, "i64 result").putLong(ptr, value);
+        check(ptr, Long.BYTES, "i64 result");
+        memory.writeI64(ptr, value);
     }
 
     public void writeI32(int ptr, int value) {
-        checkedView(ptr, Integer.BYTES, "i32 result").putInt(ptr, value);
+        check(ptr, Integer.BYTES, "i32 result");
+        memory.writeI32(ptr, value);
     }
 
     public int readI32(int ptr) {
-        return checkedView(ptr, Integer.BYTES, "i32 argument").getInt(ptr);
+        check(ptr, Integer.BYTES, "i32 argument");
+        return memory.readI32(ptr);
     }
 
     /** Copies {@code len} bytes of {@code src} from {@code offset} into guest memory at {@code ptr}. */
     public void writeBytes(int ptr, byte[] src, int offset, int len) {
-        checkedView(ptr, len, "buffer").put(ptr, src, offset, len);
+        check(ptr, len, "buffer");
+        memory.write(ptr, src, offset, len);
     }
 
     /** Copies guest memory {@code (ptr, len)} into {@code dst} at {@code offset}. */
     public void readInto(int ptr, int len, byte[] dst, int offset) {
-        checkedView(ptr, len, "buffer").get(ptr, dst, offset, len);
+        check(ptr, len, "buffer");
+        memory.read(ptr, dst, offset, len);
     }
 
-    private ByteBuffer checkedView(int ptr, int len, String what) {
+    private void check(int ptr, int len, String what) {
         long end = Integer.toUnsignedLong(ptr) + Integer.toUnsignedLong(len);
-        if (view == null || end > view.capacity()) {
-            view = source.get().order(ByteOrder.LITTLE_ENDIAN);
+        if (end > knownSize) {
+            knownSize = memory.size();
+            if (end > knownSize) {
+                throw new AbiException(AbiError.OUT_OF_BOUNDS, what + " [" + Integer.toUnsignedString(ptr) + ", +"
+                        + Integer.toUnsignedString(len) + ") is outside guest memory of " + knownSize + " bytes");
+            }
         }
-        if (end > view.capacity()) {
-            throw new AbiException(AbiError.OUT_OF_BOUNDS, what + " [" + Integer.toUnsignedString(ptr) + ", +"
-                    + Integer.toUnsignedString(len) + ") is outside guest memory of " + view.capacity() + " bytes");
-        }
-        return view;
     }
 
     static String decodeUtf8(byte[] bytes, String what) {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class GuestMemoryTest {
     private final ByteBuffer backing = ByteBuffer.allocate(1024);
-    private final GuestMemory mem = new GuestMemory(() -> backing.duplicate());
+    private final GuestMemory mem = new GuestMemory(LinearMemory.ofBuffers(() -> backing.duplicate()));
 
     private static AbiError errorOf(Runnable r) {
         try {
@@ -60,7 +60,7 @@ class GuestMemoryTest {
     @Test
     void aGrownMemoryIsFetchedAgain() {
         ByteBuffer[] current = {ByteBuffer.allocate(16)};
-        GuestMemory growing = new GuestMemory(() -> current[0].duplicate());
+        GuestMemory growing = new GuestMemory(LinearMemory.ofBuffers(() -> current[0].duplicate()));
         assertThatThrownBy(() -> growing.writeI32(32, 7)).isInstanceOf(AbiException.class);
         current[0] = ByteBuffer.allocate(64);
         growing.writeI32(32, 7);

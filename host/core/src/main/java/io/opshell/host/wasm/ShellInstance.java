@@ -1,0 +1,377 @@
+package io.opshell.host.wasm;
+
+import io.opshell.abi.Abi;
+import io.opshell.abi.AbiException;
+import io.opshell.abi.GuestMemory;
+import io.opshell.abi.LinearMemory;
+import io.opshell.host.StateAccess;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running shell on whichever engine: the instance, its imports bound to this session, the
+ * shared buffers (ABI.md, "Shared buffers") and the step protocol. Used by one thread at a time.
+ * Every guest call is bounded by the CPU deadline (the engine's hard stop) and, three quarters of
+ * the way, a soft interrupt the shell may poll. After a {@link ShellFault} the instance must be
+ * closed. Where to change things: how a step feeds input and collects output is {@link #step};
+ * what a fault is called is {@link #describe}.
+ */
+public final class ShellInstance implements AutoCloseable, GuestCall {
+    private static final Logger log = LoggerFactory.getLogger(ShellInstance.class);
+
+    /** Interrupt reasons (ABI.md, "Interruption"). */
+    public static final int INTERRUPT_DEADLINE = 1;
+    public static final int INTERRUPT_OPERATOR = 2;
+
+    private final WasmRuntime runtime;
+    private final GuestStdio stdio;
+    private final StateAccess access;
+    private final Duration stepDeadline;
+    private final long memoryLimitBytes;
+
+    private WasmInstance instance;
+    private GuestMemory guestMemory;
+    private WasmFunction versionFunc;
+    private WasmFunction initFunc;
+    private WasmFunction stepFunc;
+    private boolean enforcedByEngine;
+    private LinearMemory linearMemory;
+    private Integer exitCode;
+    /** A Throwable a host function let escape (an Error such as OutOfMemoryError): the instance is done. */
+    private Throwable hostFailure;
+    private boolean closed;
+    /** The shared buffers' descriptor address, or -1 when the shell uses WASI stdio only. */
+    private int descriptor = -1;
+    private int inPtr;
+    private int inCap;
+    private int outPtr;
+    private int outCap;
+    private int marksPtr;
+    private int marksCap;
+    private int errPtr;
+    private int errCap;
+    /** Why the host asks the running step to stop; 0 when it does not. */
+    private volatile int interruptReason;
+    private volatile String interruptMessage = "";
+    /** When the running call's soft deadline passes (System.nanoTime). */
+    private volatile long softDeadlineNanos;
+
+    private ShellInstance(WasmRuntime runtime, GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes) {
+        this.runtime = runtime;
+        this.stdio = stdio;
+        this.access = access;
+        this.stepDeadline = stepDeadline;
+        this.memoryLimitBytes = memoryLimitBytes;
+        runtime.instanceOpened();
+    }
+
+    /**
+     * Instantiates {@code module} for one session.
+     *
+     * @param stepDeadline     CPU time each guest call may take
+     * @param memoryLimitBytes the guest memory size the shell may not exceed
+     */
+    public static ShellInstance start(ShellModule module, GuestStdio stdio, StateAccess access, Duration stepDeadline,
+            long memoryLimitBytes) throws ShellFault {
+        ShellInstance shell = new ShellInstance(module.runtime(), stdio, access, stepDeadline, memoryLimitBytes);
+        try {
+            shell.instantiate(module);
+            return shell;
+        } catch (ShellFault | RuntimeException e) {
+            shell.close();
+            throw e;
+        }
+    }
+
+    private void instantiate(ShellModule module) throws ShellFault {
+        List<HostImport> imports = new ArrayList<>();
+        for (ImportTable.Definition d : module.imports()) {
+            GuestCall.Handler handler = d.handler();
+            imports.add(new HostImport(d.module(), d.name(), d.type(), args -> serve(handler, args)));
+        }
+        try {
+            instance = module.compiled().instantiate(imports, memoryLimitBytes);
+        } catch (GuestTrap e) {
+            throw new ShellFault("shell could not be instantiated: " + e.getMessage());
+        }
+        linearMemory = instance.memory(Abi.EXPORT_MEMORY).orElseThrow(() -> new ShellFault("no memory export"));
+        guestMemory = new GuestMemory(linearMemory);
+        enforcedByEngine = instance.enforcesMemoryLimit();
+        versionFunc = export(Abi.EXPORT_VERSION);
+        initFunc = export(Abi.EXPORT_INIT);
+        stepFunc = export(Abi.EXPORT_STEP);
+        Optional<WasmFunction> reactorInit = optionalExport(Abi.EXPORT_WASI_INITIALIZE);
+        if (reactorInit.isPresent()) {
+            // The WASI reactor convention: run the module's constructors once, before anything else.
+            call(reactorInit.get());
+        }
+        Optional<WasmFunction> buffers = optionalExport(Abi.EXPORT_BUFFERS);
+        if (buffers.isPresent()) {
+            setUpBuffers((int) call(buffers.get())[0]);
+        }
+    }
+
+    /**
+     * Runs a host function for the guest. Nothing but {@link GuestAbort} may reach the engine: an
+     * Error from host code (OutOfMemoryError included) ends this instance, never the process.
+     */
+    private long serve(GuestCall.Handler handler, long[] args) {
+        try {
+            return handler.handle(this, args);
+        } catch (GuestAbort abort) {
+            throw abort;
+        } catch (Throwable t) {
+            hostFailure = t;
+            try {
+                log.error("a host function failed while serving a shell; ending that shell", t);
+            } catch (Throwable ignored) {
+                // logging may fail too when the heap is exhausted; the fault is still reported in-band
+            }
+            throw GuestAbort.INSTANCE;
+        }
+    }
+
+    /** Reads and checks the shared buffers' descriptor (ABI.md, "Shared buffers"). */
+    private void setUpBuffers(int address) throws ShellFault {
+        try {
+            guestMemory.checkRange(address, Abi.Descriptor.BYTES, "buffer descriptor");
+            int in = field(address, Abi.Descriptor.IN_PTR), inSize = field(address, Abi.Descriptor.IN_CAP);
+            int outAt = field(address, Abi.Descriptor.OUT_PTR), outSize = field(address, Abi.Descriptor.OUT_CAP);
+            int marksAt = field(address, Abi.Descriptor.MARKS_PTR), marks = field(address, Abi.Descriptor.MARKS_CAP);
+            int errAt = field(address, Abi.Descriptor.ERR_PTR), errSize = field(address, Abi.Descriptor.ERR_CAP);
+            if (inSize < 1 || inSize > Abi.MAX_SHARED_BUFFER || outSize < 1 || outSize > Abi.MAX_SHARED_BUFFER) {
+                throw new ShellFault("shell declared shared buffers of " + inSize + " and " + outSize
+                        + " bytes; each must be 1 to " + Abi.MAX_SHARED_BUFFER);
+            }
+            guestMemory.checkRange(in, inSize, "input buffer");
+            guestMemory.checkRange(outAt, outSize, "output buffer");
+            if (marks < 1 || marks > Abi.MAX_MARKS || errSize < 0 || errSize > Abi.MAX_SHARED_BUFFER) {
+                throw new ShellFault("shell declared room for " + marks + " answer marks and " + errSize
+                        + " bytes of error message; marks must be 1 to " + Abi.MAX_MARKS);
+            }
+            guestMemory.checkRange(marksAt, marks * Abi.MARK_BYTES, "mark buffer");
+            guestMemory.checkRange(errAt, errSize, "error buffer");
+            descriptor = address;
+            inPtr = in;
+            inCap = inSize;
+            outPtr = outAt;
+            outCap = outSize;
+            marksPtr = marksAt;
+            marksCap = marks;
+            errPtr = errAt;
+            errCap = errSize;
+            guestMemory.writeI32(address + Abi.Descriptor.MEMORY_LIMIT_KIB, (int) Math.min(memoryLimitBytes >> 10, Integer.MAX_VALUE));
+            guestMemory.writeI32(address + Abi.Descriptor.STEP_MS, (int) Math.min(stepDeadline.toMillis(), Integer.MAX_VALUE));
+        } catch (AbiException e) {
+            throw new ShellFault("shell declared shared buffers outside its memory: " + e.getMessage());
+        }
+    }
+
+    private int field(int address, int offset) {
+        return guestMemory.readI32(address + offset);
+    }
+
+    private WasmFunction export(String name) throws ShellFault {
+        return instance.function(name, ShellModule.REQUIRED.get(name)).orElseThrow(() -> new ShellFault("no export " + name));
+    }
+
+    private Optional<WasmFunction> optionalExport(String name) {
+        return instance.function(name, ShellModule.OPTIONAL.get(name));
+    }
+
+    int abiVersion() throws ShellFault {
+        return (int) call(versionFunc)[0];
+    }
+
+    /** Lets the shell greet the operator and print its first prompt. */
+    public void init() throws ShellFault {
+        try {
+            call(initFunc);
+        } finally {
+            collectOutput();
+        }
+    }
+
+    /**
+     * Runs the shell over the input received so far: one call, or with shared buffers one call per
+     * buffer-full of input.
+     *
+     * @return {@link Abi#STEP_CONTINUE} or {@link Abi#STEP_CLOSE}
+     */
+    public int step() throws ShellFault {
+        interruptReason = 0;
+        if (descriptor < 0) {
+            int ready = stdio.inputReady();
+            return (int) call(stepFunc, ready, stdio.endOfInput() ? 1 : 0)[0];
+        }
+        while (true) {
+            int n = Math.min(stdio.inputReady(), inCap);
+            try {
+                stdio.readInto(guestMemory, inPtr, n);
+            } catch (AbiException e) {
+                throw new ShellFault("shell input buffer is no longer inside its memory");
+            }
+            boolean last = stdio.inputReady() == 0;
+            int control;
+            try {
+                control = (int) call(stepFunc, n, last && stdio.endOfInput() ? 1 : 0)[0];
+            } finally {
+                collectOutput();
+            }
+            if (control != Abi.STEP_CONTINUE || last) {
+                return control;
+            }
+        }
+    }
+
+    /**
+     * Moves what the shell put in its output buffer to the operator's output. Runs after every
+     * call, also after a trap, so answers made before a fault are not lost with the instance.
+     */
+    private void collectOutput() throws ShellFault {
+        if (descriptor < 0 || closed) {
+            return;
+        }
+        try {
+            int len = guestMemory.readI32(descriptor + Abi.Descriptor.OUT_LEN);
+            if (len < 0 || len > outCap) {
+                throw new ShellFault("shell reported " + Integer.toUnsignedString(len) + " bytes of output in a buffer of " + outCap);
+            }
+            if (len > 0) {
+                stdio.write(guestMemory, outPtr, len);
+                guestMemory.writeI32(descriptor + Abi.Descriptor.OUT_LEN, 0);
+            }
+            guestMemory.writeI32(descriptor + Abi.Descriptor.MARKS_LEN, 0);
+        } catch (AbiException e) {
+            throw new ShellFault("shell output buffer is no longer inside its memory");
+        }
+    }
+
+    private long[] call(WasmFunction f, long... args) throws ShellFault {
+        if (closed) {
+            throw new ShellFault("shell instance is closed");
+        }
+        softDeadlineNanos = System.nanoTime() + softDeadline(stepDeadline).toNanos();
+        runtime.callStarted(this);
+        long[] results;
+        try {
+            results = f.call(stepDeadline, args);
+        } catch (GuestTrap trap) {
+            throw new ShellFault(describe(trap));
+        } finally {
+            runtime.callEnded(this);
+        }
+        if (!enforcedByEngine) {
+            long size = linearMemory.size();
+            if (size > memoryLimitBytes) {
+                throw new ShellFault("shell grew its memory to " + size / 1024 + " KiB, above the limit of "
+                        + memoryLimitBytes / 1024 + " KiB");
+            }
+        }
+        return results;
+    }
+
+    /** What the operator is told about a trap. */
+    private String describe(GuestTrap trap) {
+        if (exitCode != null) {
+            return "shell exited with status " + exitCode;
+        }
+        if (hostFailure != null) {
+            return "the host failed while serving the shell (" + hostFailure.getClass().getSimpleName()
+                    + "; logged on the server)";
+        }
+        return switch (trap.kind()) {
+            case DEADLINE -> "shell exceeded the CPU limit of " + stepDeadline.toMillis() + " ms per step";
+            case STACK_OVERFLOW -> "shell overflowed its stack";
+            case MEMORY_OUT_OF_BOUNDS -> "shell accessed memory out of bounds";
+            case UNREACHABLE -> "shell aborted (a panic or unreachable code)";
+            case DIVIDE_BY_ZERO -> "shell divided by zero";
+            case MEMORY_LIMIT -> "shell tried to grow its memory past the limit of " + memoryLimitBytes / 1024 + " KiB";
+            case HOST_ABORT, OTHER -> "shell trapped: " + trap.getMessage();
+        };
+    }
+
+    /**
+     * The soft deadline of a call with CPU limit {@code limit}: three quarters of it, so a shell
+     * that polls {@link #interruptRequested()} has time to stop before the hard deadline traps.
+     */
+    static Duration softDeadline(Duration limit) {
+        return limit.multipliedBy(3).dividedBy(4);
+    }
+
+    /** Called by the runtime's watch: asks the running call to stop once its soft deadline has passed. */
+    void checkSoftDeadline(long nowNanos) {
+        if (interruptReason == 0 && nowNanos - softDeadlineNanos >= 0) {
+            requestInterrupt(INTERRUPT_DEADLINE, "interrupted (CPU limit of " + stepDeadline.toMillis() + " ms)");
+        }
+    }
+
+    /**
+     * Asks the running (or next) step to stop at its next poll; {@code reason} is the message the
+     * shell reports. Safe from any thread. Cleared at the start of every step.
+     */
+    public void requestInterrupt(int code, String reason) {
+        interruptMessage = reason;
+        interruptReason = code;
+    }
+
+    /** Current size of the guest's linear memory. */
+    public long memoryBytes() {
+        return linearMemory.size();
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return guestMemory;
+    }
+
+    @Override
+    public GuestStdio stdio() {
+        return stdio;
+    }
+
+    @Override
+    public StateAccess access() {
+        return access;
+    }
+
+    @Override
+    public void errorMessage(String message) {
+        if (descriptor < 0) {
+            return;
+        }
+        byte[] text = Utf8.prefix(message, errCap);
+        guestMemory.writeBytes(errPtr, text, 0, text.length);
+        guestMemory.writeI32(descriptor + Abi.Descriptor.ERR_LEN, text.length);
+    }
+
+    @Override
+    public int interruptRequested() {
+        int reason = interruptReason;
+        if (reason != 0) {
+            errorMessage(interruptMessage);
+        }
+        return reason;
+    }
+
+    @Override
+    public void exitRequested(int code) {
+        exitCode = code;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (instance != null) {
+            instance.close();
+        }
+        runtime.instanceClosed();
+    }
+}

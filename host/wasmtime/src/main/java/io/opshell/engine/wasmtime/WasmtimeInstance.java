@@ -1,0 +1,220 @@
+package io.opshell.engine.wasmtime;
+
+import io.github.kawamuray.wasmtime.Engine;
+import io.github.kawamuray.wasmtime.Extern;
+import io.github.kawamuray.wasmtime.Func;
+import io.github.kawamuray.wasmtime.FuncType;
+import io.github.kawamuray.wasmtime.ImportType;
+import io.github.kawamuray.wasmtime.Instance;
+import io.github.kawamuray.wasmtime.Memory;
+import io.github.kawamuray.wasmtime.Module;
+import io.github.kawamuray.wasmtime.Store;
+import io.github.kawamuray.wasmtime.Trap;
+import io.github.kawamuray.wasmtime.Val;
+import io.github.kawamuray.wasmtime.WasmFunctionError;
+import io.github.kawamuray.wasmtime.WasmtimeException;
+import io.opshell.abi.LinearMemory;
+import io.opshell.host.wasm.FunctionType;
+import io.opshell.host.wasm.GuestTrap;
+import io.opshell.host.wasm.HostImport;
+import io.opshell.host.wasm.ValType;
+import io.opshell.host.wasm.WasmFunction;
+import io.opshell.host.wasm.WasmInstance;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One wasmtime Store and Instance with its imported Funcs. Not thread-safe (a Store is not); it may
+ * be used from different threads one after another. Disposes every native handle it made.
+ */
+final class WasmtimeInstance implements WasmInstance {
+    private final Store<Void> store;
+    private final List<Func> funcs = new ArrayList<>();
+    private final Map<String, WasmFunction> exports = new HashMap<>();
+    private final List<Memory> memories = new ArrayList<>();
+    private Instance instance;
+    private boolean closed;
+
+    private WasmtimeInstance(Engine engine) {
+        this.store = new Store<>(null, engine);
+    }
+
+    static WasmtimeInstance create(Engine engine, Module module, List<HostImport> imports) throws GuestTrap {
+        WasmtimeInstance w = new WasmtimeInstance(engine);
+        try {
+            w.instantiate(module, imports);
+            return w;
+        } catch (GuestTrap | RuntimeException e) {
+            w.close();
+            throw e;
+        }
+    }
+
+    private void instantiate(Module module, List<HostImport> imports) throws GuestTrap {
+        Map<String, HostImport> byName = new HashMap<>();
+        imports.forEach(i -> byName.put(i.module() + "." + i.name(), i));
+        List<Extern> externs = new ArrayList<>();
+        // The binding wants the externs in the module's import order.
+        for (ImportType imp : module.imports()) {
+            HostImport host = byName.get(imp.module() + "." + imp.name());
+            if (host == null) {
+                throw new GuestTrap(GuestTrap.Kind.OTHER, "no host function for import " + imp.module() + "." + imp.name());
+            }
+            Func f = new Func(store, funcType(host.type()), (caller, params, results) -> serve(host, params, results));
+            funcs.add(f);
+            externs.add(Extern.fromFunc(f));
+        }
+        instance = guarded(() -> new Instance(store, module, externs));
+    }
+
+    private static void serve(HostImport host, Val[] params, Val[] results) {
+        long[] args = new long[params.length];
+        for (int i = 0; i < params.length; i++) {
+            args[i] = switch (params[i].getType()) {
+                case I32 -> params[i].i32();
+                case I64 -> params[i].i64();
+                default -> throw new IllegalStateException("host functions take integers only");
+            };
+        }
+        long result = host.body().call(args); // throws nothing but GuestAbort (HostImport's contract)
+        if (results.length > 0) {
+            results[0] = host.type().results().get(0) == ValType.I64 ? Val.fromI64(result) : Val.fromI32((int) result);
+        }
+    }
+
+    private static FuncType funcType(FunctionType t) {
+        return new FuncType(t.params().stream().map(WasmtimeInstance::valType).toArray(Val.Type[]::new),
+                t.results().stream().map(WasmtimeInstance::valType).toArray(Val.Type[]::new));
+    }
+
+    private static Val.Type valType(ValType t) {
+        return switch (t) {
+            case I32 -> Val.Type.I32;
+            case I64 -> Val.Type.I64;
+            case F32 -> Val.Type.F32;
+            case F64 -> Val.Type.F64;
+            default -> throw new IllegalArgumentException("host functions cannot take " + t);
+        };
+    }
+
+    @Override
+    public Optional<WasmFunction> function(String name, FunctionType type) {
+        checkOpen();
+        WasmFunction known = exports.get(name);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<Func> f = instance.getFunc(store, name);
+        if (f.isEmpty()) {
+            return Optional.empty();
+        }
+        funcs.add(f.get()); // cached and disposed with the instance: fetched Funcs leak otherwise
+        Val.Type[] params = type.params().stream().map(WasmtimeInstance::valType).toArray(Val.Type[]::new);
+        WasmFunction fn = (deadline, args) -> call(f.get(), params, deadline, args);
+        exports.put(name, fn);
+        return Optional.of(fn);
+    }
+
+    private long[] call(Func f, Val.Type[] params, Duration deadline, long[] args) throws GuestTrap {
+        checkOpen();
+        Val[] vals = new Val[args.length];
+        if (params.length != args.length) {
+            throw new IllegalArgumentException("export takes " + params.length + " arguments, got " + args.length);
+        }
+        for (int i = 0; i < args.length; i++) {
+            vals[i] = params[i] == Val.Type.I64 ? Val.fromI64(args[i]) : Val.fromI32((int) args[i]);
+        }
+        store.setEpochDeadline(WasmtimeEngine.deadlineTicks(deadline));
+        Val[] results = guarded(() -> f.call(store, vals));
+        long[] out = new long[results.length];
+        for (int i = 0; i < results.length; i++) {
+            out[i] = results[i].getType() == Val.Type.I64 ? results[i].i64() : results[i].i32();
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<LinearMemory> memory(String name) {
+        checkOpen();
+        Optional<Memory> m = instance.getMemory(store, name);
+        m.ifPresent(memories::add);
+        return m.map(memory -> LinearMemory.ofBuffers(() -> memory.buffer(store)));
+    }
+
+    @Override
+    public boolean enforcesMemoryLimit() {
+        return false; // the binding has no ResourceLimiter: the caller checks after each call
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            // Using a disposed Store or Instance makes the binding panic, which aborts the JVM.
+            throw new IllegalStateException("instance is closed");
+        }
+    }
+
+    private interface GuestAction<T> {
+        T run();
+    }
+
+    private static <T> T guarded(GuestAction<T> action) throws GuestTrap {
+        try {
+            return action.run();
+        } catch (WasmFunctionError.TrapError e) {
+            throw trap(e.trap());
+        } catch (WasmFunctionError | WasmtimeException e) {
+            String cause = rootCause(e.getMessage());
+            if (cause.contains("interrupt")) {
+                throw trap(Trap.INTERRUPT);
+            }
+            throw new GuestTrap(GuestTrap.Kind.OTHER, cause);
+        }
+    }
+
+    private static GuestTrap trap(Trap trap) {
+        return switch (trap) {
+            case INTERRUPT -> new GuestTrap(GuestTrap.Kind.DEADLINE, "deadline");
+            case STACK_OVERFLOW -> new GuestTrap(GuestTrap.Kind.STACK_OVERFLOW, "stack overflow");
+            case MEMORY_OUT_OF_BOUNDS -> new GuestTrap(GuestTrap.Kind.MEMORY_OUT_OF_BOUNDS, "out of bounds");
+            case UNREACHABLE_CODE_REACHED -> new GuestTrap(GuestTrap.Kind.UNREACHABLE, "unreachable");
+            case INTEGER_DIVISION_BY_ZERO -> new GuestTrap(GuestTrap.Kind.DIVIDE_BY_ZERO, "division by zero");
+            default -> new GuestTrap(GuestTrap.Kind.OTHER, trap.name().toLowerCase().replace('_', ' '));
+        };
+    }
+
+    /** wasmtime's errors put a backtrace first and the cause after "Caused by:"; keep the cause. */
+    private static String rootCause(String message) {
+        if (message == null) {
+            return "unknown error";
+        }
+        String[] lines = message.split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].trim().equals("Caused by:")) {
+                for (int j = i + 1; j < lines.length; j++) {
+                    if (!lines[j].isBlank()) {
+                        return lines[j].trim().replaceFirst("^\\d+: ", "");
+                    }
+                }
+            }
+        }
+        return lines[0].trim();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        memories.forEach(Memory::dispose);
+        funcs.forEach(Func::dispose);
+        if (instance != null) {
+            instance.dispose();
+        }
+        store.dispose();
+    }
+}
