@@ -1,5 +1,6 @@
 package io.opshell.store;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -9,38 +10,65 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
-/** A {@link StateStore} in memory: one lock around everything, sorted entries per tenant. */
+/**
+ * A {@link StateStore} in memory: one lock around everything, sorted entries per tenant. Nothing
+ * survives the process. Besides each tenant's quota, the whole store is bounded by bytes (by
+ * default an eighth of the JVM's maximum heap), so no number of tenants can exhaust the heap.
+ */
 public final class InMemoryStateStore implements StateStore {
-    /** Default cap on entries per tenant, so a runaway script cannot fill the heap. */
-    public static final int DEFAULT_MAX_ENTRIES_PER_TENANT = 100_000;
-
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Tenant> tenants = new HashMap<>();
-    private final int maxEntriesPerTenant;
+    private final long maxTotalBytes;
+    private long totalBytes;
 
+    /** A store bounded at an eighth of the maximum heap. */
     public InMemoryStateStore() {
-        this(DEFAULT_MAX_ENTRIES_PER_TENANT);
+        this(Runtime.getRuntime().maxMemory() / 8);
     }
 
-    public InMemoryStateStore(int maxEntriesPerTenant) {
-        if (maxEntriesPerTenant < 1) {
-            throw new IllegalArgumentException("maxEntriesPerTenant must be at least 1");
+    /** @param maxTotalBytes bytes of keys and values (UTF-8) the whole store may hold */
+    public InMemoryStateStore(long maxTotalBytes) {
+        if (maxTotalBytes < 1) {
+            throw new IllegalArgumentException("maxTotalBytes must be positive");
         }
-        this.maxEntriesPerTenant = maxEntriesPerTenant;
+        this.maxTotalBytes = maxTotalBytes;
     }
 
     private static final class Tenant {
         long counter;
+        long bytes;
         final NavigableMap<String, String> entries = new TreeMap<>();
     }
 
+    static long bytes(String s) {
+        // UTF-8 length without encoding: the quota check runs on every write.
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n += 1;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
+    }
+
     @Override
-    public long add(String tenant, long delta) {
+    public long add(String tenant, long delta, WriteAhead journal) {
         lock.lock();
         try {
-            Tenant t = tenant(tenant);
-            t.counter = Math.addExact(t.counter, delta);
-            return t.counter;
+            Tenant t = tenants.get(tenant);
+            long before = t == null ? 0 : t.counter;
+            long after = Math.addExact(before, delta);
+            journal.record(new Change.Counter(tenant, before, after));
+            tenant(tenant).counter = after;
+            return after;
         } finally {
             lock.unlock();
         }
@@ -69,25 +97,60 @@ public final class InMemoryStateStore implements StateStore {
     }
 
     @Override
-    public void set(String tenant, String key, String value) {
+    public Usage usage(String tenant) {
         lock.lock();
         try {
-            Tenant t = tenant(tenant);
-            if (t.entries.size() >= maxEntriesPerTenant && !t.entries.containsKey(key)) {
-                throw new QuotaExceededException("tenant " + tenant + " holds " + maxEntriesPerTenant + " entries, the limit");
-            }
-            t.entries.put(key, value);
+            Tenant t = tenants.get(tenant);
+            return t == null ? Usage.EMPTY : new Usage(t.entries.size(), t.bytes);
         } finally {
             lock.unlock();
         }
     }
 
     @Override
-    public boolean delete(String tenant, String key) {
+    public void set(String tenant, String key, String value, Quota quota, WriteAhead journal) {
         lock.lock();
         try {
             Tenant t = tenants.get(tenant);
-            return t != null && t.entries.remove(key) != null;
+            String old = t == null ? null : t.entries.get(key);
+            long growth = old == null ? bytes(key) + bytes(value) : bytes(value) - bytes(old);
+            long entries = t == null ? 0 : t.entries.size();
+            long used = t == null ? 0 : t.bytes;
+            if (old == null && entries + 1 > quota.maxEntries()) {
+                throw QuotaExceededException.full(tenant, entries, quota.maxEntries(), "entries");
+            }
+            if (growth > 0 && used + growth > quota.maxBytes()) {
+                throw QuotaExceededException.full(tenant, used, quota.maxBytes(), "bytes");
+            }
+            if (growth > 0 && totalBytes + growth > maxTotalBytes) {
+                throw new QuotaExceededException("the in-memory store is full (" + totalBytes + " of " + maxTotalBytes
+                        + " bytes for all tenants)");
+            }
+            journal.record(new Change.Entry(tenant, key, Optional.ofNullable(old), Optional.of(value)));
+            Tenant target = tenant(tenant);
+            target.entries.put(key, value);
+            target.bytes += growth;
+            totalBytes += growth;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean delete(String tenant, String key, WriteAhead journal) {
+        lock.lock();
+        try {
+            Tenant t = tenants.get(tenant);
+            String old = t == null ? null : t.entries.get(key);
+            if (old == null) {
+                return false;
+            }
+            journal.record(new Change.Entry(tenant, key, Optional.of(old), Optional.empty()));
+            t.entries.remove(key);
+            long freed = bytes(key) + bytes(old);
+            t.bytes -= freed;
+            totalBytes -= freed;
+            return true;
         } finally {
             lock.unlock();
         }

@@ -4,24 +4,60 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The application state operators work on: per tenant, one counter and a map of text entries.
- * Implementations serialize every operation under one lock, and never call out while holding it.
+ * The state operators work on: per tenant, one counter and a sorted map of text entries. Every
+ * change is <em>write-ahead</em>: the store works out what the change does (the old and new value,
+ * after its quota check), hands that {@link Change} to the caller's {@link WriteAhead} (the audit
+ * log), and makes the change only if the journal returned normally; if it threw, nothing changed
+ * and its exception propagates. Operations on one store are serialized (one lock per store in
+ * this process; a store shared between processes makes each change atomic where it is kept).
+ * Implementations never call out while holding their lock, except to the journal.
+ *
+ * <p>Backends: {@link InMemoryStateStore} here; SQLite and Redis in modules of their own, so an
+ * embedder takes only the one it uses. {@link StateStores#open} makes one from a spec string. To
+ * add a backend: implement this interface, run {@code StateStoreContract} (the shared tests)
+ * against it, and expose a {@link StateStoreProvider}.
+ *
+ * <p>Failures: {@link QuotaExceededException} (the write would take the tenant past its quota;
+ * nothing journaled), {@link ArithmeticException} (counter overflow; nothing journaled),
+ * {@link StoreUnavailableException} (the backend cannot be reached or written; nothing changed).
  */
-public interface StateStore {
-    /** Adds {@code delta} to the tenant's counter and returns the new total; overflow throws {@link ArithmeticException}. */
-    long add(String tenant, long delta);
-
+public interface StateStore extends AutoCloseable {
     /** The tenant's counter (0 when never added to). */
     long sum(String tenant);
 
     Optional<String> get(String tenant, String key);
 
-    /** Creates or replaces an entry; throws {@link QuotaExceededException} when the tenant is full. */
-    void set(String tenant, String key, String value);
-
-    /** Removes an entry; false when there was none. */
-    boolean delete(String tenant, String key);
-
-    /** Keys starting with {@code prefix}, in lexicographic order, at most {@code limit} of them. */
+    /** Keys starting with {@code prefix}, in lexicographic (UTF-16 code unit) order, at most {@code limit}. */
     List<String> keys(String tenant, String prefix, int limit);
+
+    /** What the tenant holds: entries, and bytes of keys and values (UTF-8). */
+    Usage usage(String tenant);
+
+    /** Adds {@code delta} to the tenant's counter and returns the new total. */
+    long add(String tenant, long delta, WriteAhead journal);
+
+    /** Creates or replaces an entry, if the tenant stays within {@code quota}. */
+    void set(String tenant, String key, String value, Quota quota, WriteAhead journal);
+
+    /** Removes an entry; false (and nothing journaled) when there was none. */
+    boolean delete(String tenant, String key, WriteAhead journal);
+
+    /** For an application's own code: a change nobody journals, under the default quota. */
+    default long add(String tenant, long delta) {
+        return add(tenant, delta, WriteAhead.NONE);
+    }
+
+    /** For an application's own code: a change nobody journals, under the default quota. */
+    default void set(String tenant, String key, String value) {
+        set(tenant, key, value, Quota.DEFAULT, WriteAhead.NONE);
+    }
+
+    /** For an application's own code: a change nobody journals. */
+    default boolean delete(String tenant, String key) {
+        return delete(tenant, key, WriteAhead.NONE);
+    }
+
+    /** Releases files and connections; the default does nothing. */
+    @Override
+    default void close() {}
 }

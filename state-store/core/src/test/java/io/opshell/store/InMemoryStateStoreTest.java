@@ -11,7 +11,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 
 class InMemoryStateStoreTest {
-    private final InMemoryStateStore store = new InMemoryStateStore(3);
+    private final InMemoryStateStore store = new InMemoryStateStore();
 
     @Test
     void counterAddsAndReportsOverflow() {
@@ -47,14 +47,16 @@ class InMemoryStateStoreTest {
 
     @Test
     void quotaRefusesNewKeysButAllowsOverwriteAndDelete() {
-        store.set("t", "1", "x");
-        store.set("t", "2", "x");
-        store.set("t", "3", "x");
-        assertThatThrownBy(() -> store.set("t", "4", "x")).isInstanceOf(QuotaExceededException.class);
-        store.set("t", "3", "y");
+        Quota three = new Quota(3, 1 << 20);
+        store.set("t", "1", "x", three, WriteAhead.NONE);
+        store.set("t", "2", "x", three, WriteAhead.NONE);
+        store.set("t", "3", "x", three, WriteAhead.NONE);
+        assertThatThrownBy(() -> store.set("t", "4", "x", three, WriteAhead.NONE))
+                .isInstanceOf(QuotaExceededException.class).hasMessage("tenant t is full (3 of 3 entries)");
+        store.set("t", "3", "y", three, WriteAhead.NONE);
         assertThat(store.get("t", "3")).contains("y");
         assertThat(store.delete("t", "3")).isTrue();
-        store.set("t", "4", "x");
+        store.set("t", "4", "x", three, WriteAhead.NONE);
         assertThat(store.keys("t", "", 10)).containsExactly("1", "2", "4");
     }
 

@@ -7,7 +7,12 @@ import io.opshell.host.OperatorIdentity;
 import io.opshell.host.Probe;
 import io.opshell.host.StateAccess;
 import io.opshell.host.policy.Profile;
+import io.opshell.store.Change;
+import io.opshell.store.Quota;
+import io.opshell.store.QuotaExceededException;
 import io.opshell.store.StateStore;
+import io.opshell.store.StoreUnavailableException;
+import io.opshell.store.WriteAhead;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,55 +77,93 @@ final class SessionStateAccess implements StateAccess {
         return tenant;
     }
 
-    private void audit(String event, String tenant, String what, Object value) {
+    /** The journal of one change: its audit record, written before the store makes the change. */
+    private WriteAhead journal(String event) {
+        return change -> {
+            Map<String, Object> f = who(change.tenant());
+            switch (change) {
+                case Change.Entry e -> {
+                    f.put("key", e.key());
+                    AuditValues.put(f, "old", e.before());
+                    AuditValues.put(f, "new", e.after());
+                }
+                case Change.Counter c -> {
+                    f.put("delta", c.after() - c.before());
+                    f.put("old", c.before());
+                    f.put("new", c.after());
+                }
+            }
+            try {
+                audit.record(event, f);
+            } catch (RuntimeException e) {
+                throw AbiException.withMessage(AbiError.UNAVAILABLE, "audit log unavailable; nothing was changed");
+            }
+        };
+    }
+
+    private Map<String, Object> who(String tenant) {
         OperatorIdentity who = session.identity();
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("session", session.id());
         f.put("user", who.user());
         f.put("uid", who.uid());
         f.put("tenant", tenant);
-        f.put(what, value);
-        audit.record(event, f);
+        return f;
+    }
+
+    /**
+     * Runs a store operation, translating the store's failures into the codes and messages the
+     * shell gets; nothing from the store package crosses into the Wasm layer.
+     */
+    private static <T> T translated(java.util.function.Supplier<T> operation) {
+        try {
+            return operation.get();
+        } catch (QuotaExceededException e) {
+            throw AbiException.withMessage(AbiError.QUOTA, e.getMessage());
+        } catch (ArithmeticException e) {
+            throw AbiException.withMessage(AbiError.BAD_ARGUMENT, "counter overflow; nothing was changed");
+        } catch (StoreUnavailableException e) {
+            throw AbiException.withMessage(AbiError.UNAVAILABLE, "state store unavailable (" + e.getMessage() + ")");
+        }
     }
 
     @Override
     public long add(long delta) {
         String tenant = writableTenant();
-        long total = store.add(tenant, delta);
-        audit("add", tenant, "delta", delta);
-        return total;
+        return translated(() -> store.add(tenant, delta, journal("add")));
     }
 
     @Override
     public long sum() {
-        return store.sum(readableTenant());
+        String tenant = readableTenant();
+        return translated(() -> store.sum(tenant));
     }
 
     @Override
     public Optional<String> get(String key) {
-        return store.get(readableTenant(), key);
+        String tenant = readableTenant();
+        return translated(() -> store.get(tenant, key));
     }
 
     @Override
     public void set(String key, String value) {
         String tenant = writableTenant();
-        store.set(tenant, key, value);
-        audit("set", tenant, "key", key);
+        translated(() -> {
+            store.set(tenant, key, value, Quota.DEFAULT, journal("set"));
+            return null;
+        });
     }
 
     @Override
     public boolean delete(String key) {
         String tenant = writableTenant();
-        boolean deleted = store.delete(tenant, key);
-        if (deleted) {
-            audit("del", tenant, "key", key);
-        }
-        return deleted;
+        return translated(() -> store.delete(tenant, key, journal("del")));
     }
 
     @Override
     public List<String> keys(String prefix) {
-        List<String> keys = store.keys(readableTenant(), prefix, maxKeysListed + 1);
+        String tenant = readableTenant();
+        List<String> keys = translated(() -> store.keys(tenant, prefix, maxKeysListed + 1));
         if (keys.size() > maxKeysListed) {
             throw new AbiException(AbiError.TOO_LARGE, "more than " + maxKeysListed + " keys match; use a longer prefix");
         }

@@ -7,7 +7,6 @@ import io.opshell.abi.AbiError;
 import io.opshell.abi.AbiException;
 import io.opshell.abi.AbiLimits;
 import io.opshell.abi.GuestMemory;
-import io.opshell.store.QuotaExceededException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -64,10 +63,6 @@ final class HostFunctions {
             return body.applyAsInt(call);
         } catch (AbiException e) {
             return fail(call, e.error(), e.getMessage());
-        } catch (QuotaExceededException e) {
-            return fail(call, AbiError.QUOTA, e.getMessage());
-        } catch (ArithmeticException e) {
-            return fail(call, AbiError.BAD_ARGUMENT, "counter overflow; nothing was changed");
         } catch (RuntimeException e) {
             log.warn("host function {} failed", name, e);
             return fail(call, AbiError.INTERNAL, "internal error in the host (logged on the server)");

@@ -1,0 +1,21 @@
+package io.opshell.store;
+
+/**
+ * Where a store records a change before it makes it (the audit log). {@link #record} returning
+ * normally is the permission to go ahead; throwing vetoes the change.
+ */
+@FunctionalInterface
+public interface WriteAhead {
+    /** Records {@code change}, which is about to be made. */
+    void record(Change change);
+
+    /**
+     * The recorded {@code change} was not made after all, e.g. another process changed the value
+     * between the record and the change (a store shared by several processes retries with a fresh
+     * record). Default: nothing.
+     */
+    default void abandoned(Change change, String reason) {}
+
+    /** Records nothing. */
+    WriteAhead NONE = change -> {};
+}
