@@ -10,6 +10,7 @@ import io.opshell.host.policy.PolicyException;
 import io.opshell.host.policy.PolicyHolder;
 import io.opshell.host.session.ServerControl;
 import io.opshell.host.session.Session;
+import io.opshell.host.session.SessionContext;
 import io.opshell.host.session.SessionServices;
 import io.opshell.host.wasm.ShellLoadException;
 import io.opshell.host.wasm.WasmEngine;
@@ -53,8 +54,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class OpshellServer implements AutoCloseable, ServerControl {
     private static final Logger log = LoggerFactory.getLogger(OpshellServer.class);
-    /** How long {@link #close()} waits for sessions to end after their sockets are closed. */
-    private static final long SHUTDOWN_WAIT_MILLIS = 5_000;
+    /** How long {@link #close()} waits for sessions to end; they are all told at once and never wait on a client. */
+    private static final long SHUTDOWN_WAIT_MILLIS = 1_000;
 
     private final UnixSocketListener listener;
     private final WasmRuntime runtime;
@@ -82,7 +83,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         this.policy = policy;
         this.audit = audit;
         this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, b.store, Map.copyOf(b.probes),
-                policy, audit, stats, b.limits.maxKeysListed());
+                policy, audit, stats, b.limits, b.bannerWait);
         this.acceptor = Thread.ofPlatform().name("opshell-accept").start(this::acceptLoop);
     }
 
@@ -134,9 +135,15 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             return;
         }
         long id = nextSessionId.getAndIncrement();
-        Session session = new Session(id, socket, services, this, this::forget);
+        Session session = new Session(id, socket, services, this);
         sessions.put(id, session);
-        Thread t = Thread.ofPlatform().name("opshell-session-" + id).unstarted(session);
+        Thread t = Thread.ofPlatform().name("opshell-session-" + id).unstarted(() -> {
+            try {
+                session.run();
+            } finally {
+                forget(session);
+            }
+        });
         sessionThreads.put(id, t);
         t.start();
     }
@@ -181,12 +188,30 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
 
     @Override
     public int sessionsOf(long uid) {
-        return (int) sessions.values().stream().filter(s -> s.identity() != null && s.identity().uid() == uid).count();
+        // Sessions being admitted count too, so two that arrive together cannot both slip under the limit.
+        return (int) sessions.values().stream()
+                .filter(s -> s.context() != null && s.context().identity().uid() == uid && (s.admitted() || s.context().tenant() == null))
+                .count();
     }
 
     @Override
-    public List<Session> sessions() {
-        return sessions.values().stream().sorted(java.util.Comparator.comparingLong(Session::id)).toList();
+    public List<SessionContext> sessions() {
+        return sessions.values().stream().filter(Session::admitted).map(Session::context)
+                .sorted(java.util.Comparator.comparingLong(SessionContext::id)).toList();
+    }
+
+    @Override
+    public Interrupt interrupt(long id, SessionContext by) {
+        Session s = sessions.get(id);
+        if (s == null || !s.admitted()) {
+            return Interrupt.NO_SUCH_SESSION;
+        }
+        boolean own = s.context().identity().uid() == by.identity().uid();
+        boolean admin = by.currentProfile().map(p -> p.role().isAdmin()).orElse(false);
+        if (!own && !admin) {
+            return Interrupt.NOT_YOURS;
+        }
+        return s.interrupt() ? Interrupt.DONE : Interrupt.NO_SUCH_SESSION;
     }
 
     @Override
@@ -234,6 +259,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         }
         try {
             acceptor.join();
+            // Every session is told at once; none waits on its client (Session.kill never blocks).
             sessions.values().forEach(s -> s.kill("server shutting down"));
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_WAIT_MILLIS);
             for (Thread t : List.copyOf(sessionThreads.values())) {
@@ -278,6 +304,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         private boolean auditFsync;
         private String engineName;
         private WasmEngine engine;
+        private Duration bannerWait = Duration.ofMillis(200);
 
         private Builder() {}
 
@@ -365,6 +392,19 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
 
         public Builder limits(SessionLimits limits) {
             this.limits = limits;
+            return this;
+        }
+
+        /**
+         * How long a new connection's first line is awaited before the banner is shown (default
+         * 200 ms): a script that starts with {@code \mode plain} or {@code \mode json} gets no
+         * banner, an operator at a terminal sees it this much later.
+         */
+        public Builder bannerWait(Duration wait) {
+            if (wait.isNegative()) {
+                throw new IllegalArgumentException("bannerWait must not be negative");
+            }
+            this.bannerWait = wait;
             return this;
         }
 

@@ -15,6 +15,8 @@ import java.util.function.Consumer;
  * @param maxKeysListed         most keys one listing returns; more is an error asking for a narrower prefix
  * @param maxSessionLength      a session is closed this long after it opened, busy or not
  * @param writeTimeout          a client that takes longer than this to accept output is disconnected
+ * @param maxLineBytes          longest input line; a longer one is dropped whole and reported
+ * @param lineTimeout           a line begun must be completed (its newline sent) within this long
  */
 public record SessionLimits(
         Duration stepDeadline,
@@ -24,19 +26,25 @@ public record SessionLimits(
         Duration idleTimeout,
         int maxKeysListed,
         Duration maxSessionLength,
-        Duration writeTimeout) {
+        Duration writeTimeout,
+        int maxLineBytes,
+        Duration lineTimeout) {
 
     public static final SessionLimits DEFAULT = new SessionLimits(Duration.ofSeconds(1), 64L * 1024 * 1024, 1024 * 1024,
-            1024 * 1024, Duration.ofMinutes(30), 10_000, Duration.ofHours(12), Duration.ofSeconds(30));
+            1024 * 1024, Duration.ofMinutes(30), 10_000, Duration.ofHours(12), Duration.ofSeconds(30), 64 * 1024,
+            Duration.ofSeconds(60));
 
     public SessionLimits {
         if (maxMemoryBytes < 64 * 1024 || maxOutputBytesPerStep < 1024 || maxPendingInputBytes < 1024) {
             throw new IllegalArgumentException("memory, output and input limits must be at least 64 KiB, 1 KiB and 1 KiB");
         }
+        if (maxLineBytes < 1 || maxLineBytes > maxPendingInputBytes) {
+            throw new IllegalArgumentException("maxLineBytes must be between 1 and maxPendingInputBytes");
+        }
         if (maxKeysListed < 1) {
             throw new IllegalArgumentException("maxKeysListed must be positive");
         }
-        for (Duration d : new Duration[] {stepDeadline, idleTimeout, maxSessionLength, writeTimeout}) {
+        for (Duration d : new Duration[] {stepDeadline, idleTimeout, maxSessionLength, writeTimeout, lineTimeout}) {
             if (d.isNegative() || d.isZero()) {
                 throw new IllegalArgumentException("time limits must be positive");
             }
@@ -71,11 +79,19 @@ public record SessionLimits(
         return with(b -> b.writeTimeout = d);
     }
 
+    public SessionLimits withMaxLineBytes(int bytes) {
+        return with(b -> b.maxLineBytes = bytes);
+    }
+
+    public SessionLimits withLineTimeout(Duration d) {
+        return with(b -> b.lineTimeout = d);
+    }
+
     private SessionLimits with(Consumer<Fields> change) {
         Fields f = new Fields(this);
         change.accept(f);
         return new SessionLimits(f.stepDeadline, f.maxMemoryBytes, f.maxOutputBytesPerStep, f.maxPendingInputBytes,
-                f.idleTimeout, f.maxKeysListed, f.maxSessionLength, f.writeTimeout);
+                f.idleTimeout, f.maxKeysListed, f.maxSessionLength, f.writeTimeout, f.maxLineBytes, f.lineTimeout);
     }
 
     /** A mutable copy, so each wither names only the field it changes. */
@@ -88,6 +104,8 @@ public record SessionLimits(
         int maxKeysListed;
         Duration maxSessionLength;
         Duration writeTimeout;
+        int maxLineBytes;
+        Duration lineTimeout;
 
         Fields(SessionLimits l) {
             stepDeadline = l.stepDeadline;
@@ -98,6 +116,8 @@ public record SessionLimits(
             maxKeysListed = l.maxKeysListed;
             maxSessionLength = l.maxSessionLength;
             writeTimeout = l.writeTimeout;
+            maxLineBytes = l.maxLineBytes;
+            lineTimeout = l.lineTimeout;
         }
     }
 }

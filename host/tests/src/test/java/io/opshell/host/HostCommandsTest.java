@@ -37,7 +37,7 @@ class HostCommandsTest {
         try (ShellClient c = ts.kv()) {
             assertThat(c.command("\\shell nosuch")).startsWith("error: no shell named 'nosuch' for you; shells: ");
             assertThat(c.command("\\frob")).isEqualTo("error: unknown host command '\\frob'; \\help lists them");
-            assertThat(c.command("\\" + "x".repeat(5000))).isEqualTo("error: host command longer than 1024 bytes, ignored");
+            assertThat(c.command("\\" + "x".repeat(5000))).isEqualTo("error: unknown host command '\\" + "x".repeat(40) + "…'; \\help lists them");
             assertThat(c.command("\\help")).contains("\\shell NAME", "\\quit");
             assertThat(c.command("set still works")).isEqualTo("ok");
         }

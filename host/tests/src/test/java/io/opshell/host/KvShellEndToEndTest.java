@@ -94,7 +94,7 @@ class KvShellEndToEndTest {
     void oversizedLinesInvalidUtf8AndCrLfAreHandled() throws Exception {
         try (ShellClient c = ts.kv()) {
             c.send("set big " + "x".repeat(70_000) + "\n");
-            assertThat(c.readToPrompt()).isEqualTo("error: line longer than 65536 bytes, ignored\n");
+            assertThat(c.readToPrompt()).isEqualTo("error: line of 70009 bytes dropped: longer than 65536 bytes, your limit\n");
             c.sendBytes(new byte[] {'g', 'e', 't', ' ', (byte) 0xff, (byte) 0xfe, '\n'});
             assertThat(c.readToPrompt()).isEqualTo("error: input is not valid UTF-8, line ignored\n");
             assertThat(c.command("set crlf yes\r")).isEqualTo("ok");
@@ -118,7 +118,7 @@ class KvShellEndToEndTest {
     void quitClosesTheSession() throws Exception {
         try (ShellClient c = ts.kv()) {
             c.send("quit\nsum\n");
-            assertThat(c.readToEnd()).isEqualTo("bye\n");
+            assertThat(c.readToEnd()).isEqualTo("bye\nerror: 1 line not run: the session closed\n");
         }
         assertThat(TestServer.eventually(java.time.Duration.ofSeconds(10), () -> ts.server.sessionCount() == 0)).isTrue();
     }

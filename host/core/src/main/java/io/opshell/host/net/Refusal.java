@@ -3,6 +3,7 @@ package io.opshell.host.net;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.newsclub.net.unix.AFUNIXSocket;
 
 /**
@@ -11,7 +12,7 @@ import org.newsclub.net.unix.AFUNIXSocket;
  */
 public final class Refusal {
     private static final int DRAIN_BYTES = 64 * 1024;
-    private static final int DRAIN_MILLIS = 1_000;
+    private static final Duration DRAIN = Duration.ofSeconds(1);
 
     private Refusal() {}
 
@@ -21,17 +22,17 @@ public final class Refusal {
         } catch (IOException e) {
             // the client is gone
         }
-        closeGracefully(socket);
+        closeGracefully(socket, DRAIN);
     }
 
     /**
      * Closes so that what was written last is still read: half-closes, then drains what the
-     * client sent meanwhile (at most 64 KiB, 1 s) before the full close.
+     * client sent meanwhile (at most 64 KiB, for at most {@code drain}) before the full close.
      */
-    public static void closeGracefully(AFUNIXSocket socket) {
+    public static void closeGracefully(AFUNIXSocket socket, Duration drain) {
         try (socket) {
             socket.getChannel().shutdownOutput();
-            socket.setSoTimeout(DRAIN_MILLIS);
+            socket.setSoTimeout((int) drain.toMillis());
             InputStream in = socket.getInputStream();
             byte[] buf = new byte[4096];
             for (int total = 0, n; total < DRAIN_BYTES && (n = in.read(buf)) >= 0; total += n) {

@@ -4,21 +4,27 @@ import io.opshell.host.OperatorIdentity;
 import io.opshell.host.ServerStats;
 import io.opshell.host.policy.PolicyException;
 import io.opshell.host.wasm.WasmRuntime;
+import java.util.Map;
 
-/** The admin role's host commands: {@code \sessions}, {@code \kill ID}, {@code \reload}, {@code \stats}. */
+/**
+ * The admin role's host commands: {@code \sessions}, {@code \kill ID}, {@code \reload},
+ * {@code \stats}. Kills and reloads are audited (by whom, which session, ok or refused).
+ */
 final class AdminCommands {
     private final ServerControl server;
     private final ServerStats stats;
     private final WasmRuntime runtime;
+    private final SessionAudit audit;
 
-    AdminCommands(ServerControl server, ServerStats stats, WasmRuntime runtime) {
+    AdminCommands(ServerControl server, ServerStats stats, WasmRuntime runtime, SessionAudit audit) {
         this.server = server;
         this.stats = stats;
         this.runtime = runtime;
+        this.audit = audit;
     }
 
     /** Runs {@code command} for {@code caller} (already checked to be an admin); returns the text to show. */
-    String run(String command, String arg, Session caller) {
+    String run(String command, String arg, SessionContext caller) {
         return switch (command) {
             case "sessions" -> sessions();
             case "kill" -> kill(arg, caller);
@@ -33,9 +39,9 @@ final class AdminCommands {
 
     private String sessions() {
         StringBuilder b = new StringBuilder("id\tuser\tuid\tpid\tshell\ttenant\tage_s\tcommands");
-        for (Session s : server.sessions()) {
+        for (SessionContext s : server.sessions()) {
             OperatorIdentity who = s.identity();
-            if (who == null || s.tenant() == null) {
+            if (s.tenant() == null) {
                 continue; // still being admitted
             }
             b.append('\n').append(s.id()).append('\t').append(who.user()).append('\t').append(who.uid()).append('\t')
@@ -45,7 +51,7 @@ final class AdminCommands {
         return b.toString();
     }
 
-    private String kill(String arg, Session caller) {
+    private String kill(String arg, SessionContext caller) {
         long target;
         try {
             target = Long.parseLong(arg);
@@ -55,7 +61,8 @@ final class AdminCommands {
         if (target == caller.id()) {
             return "error: that is this session; use \\quit";
         }
-        if (server.kill(target, "killed by admin " + caller.identity().user())) {
+        if (server.kill(target, "killed by admin " + caller.identity().user() + " (session " + caller.id() + ")")) {
+            audit.record("kill", Map.of("target", target));
             return "killed session " + target;
         }
         return "error: no session " + target + "; see \\sessions";
@@ -63,8 +70,11 @@ final class AdminCommands {
 
     private String reload() {
         try {
-            return server.reloadPolicy();
+            String summary = server.reloadPolicy();
+            audit.record("reload", Map.of("outcome", "ok"));
+            return summary;
         } catch (PolicyException e) {
+            audit.record("reload", Map.of("outcome", "refused", "reason", e.getMessage()));
             return "error: " + e.getMessage() + "; the previous policy stays in force";
         }
     }

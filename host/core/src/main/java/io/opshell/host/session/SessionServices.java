@@ -3,10 +3,12 @@ package io.opshell.host.session;
 import io.opshell.host.AuditLog;
 import io.opshell.host.Probe;
 import io.opshell.host.ServerStats;
+import io.opshell.host.SessionLimits;
 import io.opshell.host.policy.PolicyHolder;
 import io.opshell.host.wasm.ShellModule;
 import io.opshell.host.wasm.WasmRuntime;
 import io.opshell.store.StateStore;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -14,7 +16,8 @@ import java.util.Map;
  *
  * @param shells       the shells offered, by name, in display order
  * @param defaultShell the shell a connection starts in (if its profile allows it)
- * @param maxKeysListed most keys one listing returns
+ * @param limits       the server's limits (a profile's own limits apply once it is known)
+ * @param bannerWait   how long a new connection's first line is awaited before the banner is shown
  */
 public record SessionServices(
         WasmRuntime runtime,
@@ -25,4 +28,11 @@ public record SessionServices(
         PolicyHolder policy,
         AuditLog audit,
         ServerStats stats,
-        int maxKeysListed) {}
+        SessionLimits limits,
+        Duration bannerWait) {
+
+    /** Most keys one listing returns. */
+    public int maxKeysListed() {
+        return limits.maxKeysListed();
+    }
+}

@@ -7,11 +7,15 @@ import java.util.Arrays;
 
 /**
  * The guest's stdin and stdout for one session: input received from the operator and not yet
- * read by the shell, and output the shell wrote during the current step. Both are capped, so no
- * input or output can grow host memory beyond the configured bounds; both start small and grow
- * on demand (an idle session costs kilobytes, not its limits), and shrink back after a burst.
+ * read by the shell, and output the shell wrote during the current step with the shell's answer
+ * marks (ABI.md, "Answer marks") translated to positions in that output. Both buffers are capped,
+ * so no input or output can grow host memory beyond the configured bounds; both start small and
+ * grow on demand (an idle session costs kilobytes, not its limits), and shrink back after a burst.
  */
 public final class GuestStdio {
+    /** One input line's answer: bytes {@code [start, end)} of this step's output, and its status. */
+    public record Mark(int start, int end, int status) {}
+
     /** Starting (and resting) size of each buffer. */
     static final int INITIAL_BYTES = 4 * 1024;
     /** A buffer grown past this is dropped back to {@link #INITIAL_BYTES} once it is empty. */
@@ -27,6 +31,9 @@ public final class GuestStdio {
     private byte[] output;
     private int outLen;
     private long outDropped;
+    /** Output bytes (kept and dropped) before the current guest call: where its mark offsets start. */
+    private long callStart;
+    private final java.util.List<Mark> marks = new java.util.ArrayList<>();
 
     public GuestStdio(int inputCapacity, int outputCapacity) {
         this.inputCapacity = inputCapacity;
@@ -62,6 +69,36 @@ public final class GuestStdio {
 
     public boolean endOfInput() {
         return endOfInput;
+    }
+
+    /**
+     * How many of the unread input bytes to give one guest call: at most {@code maxBytes}, ending
+     * at a line end when one fits, and holding at most {@code maxLines} complete lines.
+     */
+    int bytesForCall(int maxBytes, int maxLines) {
+        int window = Math.min(maxBytes, inputReady());
+        int lines = 0;
+        int lastLineEnd = -1;
+        for (int i = 0; i < window; i++) {
+            if (input[inStart + i] == '\n') {
+                lastLineEnd = i + 1;
+                if (++lines == maxLines) {
+                    break;
+                }
+            }
+        }
+        return lastLineEnd > 0 && (lastLineEnd < window || lines == maxLines) ? lastLineEnd : window;
+    }
+
+    /** Complete lines (newlines) among the next {@code n} unread input bytes. */
+    int linesIn(int n) {
+        int lines = 0;
+        for (int i = inStart; i < inStart + n; i++) {
+            if (input[i] == '\n') {
+                lines++;
+            }
+        }
+        return lines;
     }
 
     /** Drops unread input (after the shell that was to read it was replaced). */
@@ -103,6 +140,47 @@ public final class GuestStdio {
         outDropped += want - n;
     }
 
+    /** Called before every guest call: the shell's mark offsets count from here. */
+    void beginCall() {
+        callStart = outLen + outDropped;
+    }
+
+    /** Records a mark the shell made during the current call, offsets relative to the call's output. */
+    void mark(int relStart, int relEnd, int status) {
+        marks.add(new Mark(position(relStart), position(relEnd), status));
+    }
+
+    /** The output position of a byte the shell numbered {@code rel} in this call; dropped bytes map to the end. */
+    private int position(int rel) {
+        long virtual = callStart + Integer.toUnsignedLong(rel);
+        return (int) Math.min(virtual, outLen);
+    }
+
+    /** This step's marks, in order. */
+    public java.util.List<Mark> marks() {
+        return marks;
+    }
+
+    /** This step's output so far: bytes {@code [0, outputLength())} of this array (valid until the next write). */
+    public byte[] outputBytes() {
+        return output;
+    }
+
+    public int outputLength() {
+        return outLen;
+    }
+
+    /** Forgets this step's output and marks (after they were sent). */
+    public void clearOutput() {
+        outLen = 0;
+        outDropped = 0;
+        callStart = 0;
+        marks.clear();
+        if (output.length > KEEP_BYTES) {
+            output = new byte[INITIAL_BYTES];
+        }
+    }
+
     /** Bytes of output dropped this step because of the cap. */
     public long outputDropped() {
         return outDropped;
@@ -112,16 +190,12 @@ public final class GuestStdio {
         return outputCapacity;
     }
 
-    /** Sends this step's output and starts the next step's empty. */
+    /** Sends this step's output as it is and starts the next step's empty. */
     public void flushOutput(OutputStream out) throws IOException {
         if (outLen > 0) {
             out.write(output, 0, outLen);
         }
-        outLen = 0;
-        outDropped = 0;
-        if (output.length > KEEP_BYTES) {
-            output = new byte[INITIAL_BYTES];
-        }
+        clearOutput();
     }
 
     /** Doubling growth to hold {@code needed} bytes, never past {@code cap}. */

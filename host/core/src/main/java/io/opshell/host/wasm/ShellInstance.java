@@ -198,7 +198,9 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
 
     /**
      * Runs the shell over the input received so far: one call, or with shared buffers one call per
-     * buffer-full of input.
+     * buffer-full of input, each ending at a line end where one fits and holding no more lines than
+     * the shell has room to mark. Stops early when the shell leaves a line of a call unmarked (it
+     * stopped after an interruption): the input not given stays unread, for the caller to report.
      *
      * @return {@link Abi#STEP_CONTINUE} or {@link Abi#STEP_CLOSE}
      */
@@ -209,28 +211,32 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             return (int) call(stepFunc, ready, stdio.endOfInput() ? 1 : 0)[0];
         }
         while (true) {
-            int n = Math.min(stdio.inputReady(), inCap);
+            int n = stdio.bytesForCall(inCap, Math.max(1, marksCap - 1));
+            int lines = stdio.linesIn(n);
             try {
                 stdio.readInto(guestMemory, inPtr, n);
             } catch (AbiException e) {
                 throw new ShellFault("shell input buffer is no longer inside its memory");
             }
             boolean last = stdio.inputReady() == 0;
+            int marksBefore = stdio.marks().size();
             int control;
             try {
                 control = (int) call(stepFunc, n, last && stdio.endOfInput() ? 1 : 0)[0];
             } finally {
                 collectOutput();
             }
-            if (control != Abi.STEP_CONTINUE || last) {
+            boolean stoppedEarly = stdio.marks().size() - marksBefore < lines;
+            if (control != Abi.STEP_CONTINUE || last || stoppedEarly) {
                 return control;
             }
         }
     }
 
     /**
-     * Moves what the shell put in its output buffer to the operator's output. Runs after every
-     * call, also after a trap, so answers made before a fault are not lost with the instance.
+     * Moves what the shell put in its output buffer to the operator's output, and its answer marks
+     * to {@link GuestStdio#marks()}. Runs after every call, also after a trap, so answers made
+     * before a fault are not lost with the instance.
      */
     private void collectOutput() throws ShellFault {
         if (descriptor < 0 || closed) {
@@ -245,10 +251,25 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
                 stdio.write(guestMemory, outPtr, len);
                 guestMemory.writeI32(descriptor + Abi.Descriptor.OUT_LEN, 0);
             }
-            guestMemory.writeI32(descriptor + Abi.Descriptor.MARKS_LEN, 0);
+            int marks = guestMemory.readI32(descriptor + Abi.Descriptor.MARKS_LEN);
+            if (marks < 0 || marks > marksCap) {
+                throw new ShellFault("shell reported " + Integer.toUnsignedString(marks) + " answer marks in room for " + marksCap);
+            }
+            for (int i = 0; i < marks; i++) {
+                int at = marksPtr + i * Abi.MARK_BYTES;
+                stdio.mark(guestMemory.readI32(at), guestMemory.readI32(at + 4), guestMemory.readI32(at + 8));
+            }
+            if (marks > 0) {
+                guestMemory.writeI32(descriptor + Abi.Descriptor.MARKS_LEN, 0);
+            }
         } catch (AbiException e) {
             throw new ShellFault("shell output buffer is no longer inside its memory");
         }
+    }
+
+    /** True when the shell marks its answers (it uses the shared buffers). */
+    public boolean marksAnswers() {
+        return descriptor >= 0;
     }
 
     private long[] call(WasmFunction f, long... args) throws ShellFault {
@@ -256,6 +277,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             throw new ShellFault("shell instance is closed");
         }
         softDeadlineNanos = System.nanoTime() + softDeadline(stepDeadline).toNanos();
+        stdio.beginCall();
         runtime.callStarted(this);
         long[] results;
         try {

@@ -37,9 +37,14 @@ public final class ShellClient implements AutoCloseable {
         return new ShellClient(socket, prompt);
     }
 
-    /** Connects to a kv shell and consumes its banner and first prompt. */
+    /**
+     * Connects to a kv shell and consumes its banner and first prompt. Says {@code \mode interactive}
+     * first, so the server shows the banner at once instead of waiting to see whether a script
+     * asks for another mode.
+     */
     public static ShellClient kv(Path socketPath) throws IOException {
         ShellClient c = connect(socketPath, "kv> ");
+        c.send("\\mode interactive\n");
         c.readToPrompt();
         return c;
     }
