@@ -47,6 +47,10 @@ public final class GuestMemory {
         if (key.chars().anyMatch(Character::isISOControl)) {
             throw new AbiException(AbiError.BAD_ARGUMENT, "key contains a control character");
         }
+        if (key.chars().anyMatch(GuestMemory::isBidiControl)) {
+            // A key is shown to other operators; an override could make it read as another.
+            throw new AbiException(AbiError.BAD_ARGUMENT, "key contains a bidirectional control character");
+        }
         return key;
     }
 
@@ -104,6 +108,11 @@ public final class GuestMemory {
                         + Integer.toUnsignedString(len) + ") is outside guest memory of " + knownSize + " bytes");
             }
         }
+    }
+
+    /** The embedding, override and isolate controls U+202A–U+202E and U+2066–U+2069. */
+    static boolean isBidiControl(int c) {
+        return c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069;
     }
 
     static String decodeUtf8(byte[] bytes, String what) {

@@ -67,7 +67,12 @@ public final class ShellClient implements AutoCloseable {
 
     /** Reads up to the next prompt; returns what preceded it and keeps anything after it for the next read. */
     public String readToPrompt() throws IOException {
-        byte[] p = prompt.getBytes(StandardCharsets.UTF_8);
+        return readTo(prompt);
+    }
+
+    /** Reads up to the next {@code marker}; returns what preceded it and keeps anything after it for the next read. */
+    public String readTo(String marker) throws IOException {
+        byte[] p = marker.getBytes(StandardCharsets.UTF_8);
         byte[] buf = new byte[8192];
         int at;
         while ((at = indexOf(pending.toByteArray(), p)) < 0) {
