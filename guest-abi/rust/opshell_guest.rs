@@ -27,6 +27,7 @@ mod raw {
         pub fn whoami(out: i32, out_cap: i32) -> i32;
         pub fn call(name: i32, name_len: i32, arg: i32, arg_len: i32, out: i32, out_cap: i32) -> i32;
         pub fn interrupted() -> i32;
+        pub fn fields(prefix: i32, prefix_len: i32, out: i32, out_cap: i32) -> i32;
     }
 
     #[link(wasm_import_module = "wasi_snapshot_preview1")]
@@ -143,10 +144,8 @@ fn check(code: i32) -> Result<i32, Error> {
     if code >= 0 {
         return Ok(code);
     }
-    let kind = ErrorKind::from_code(code);
-    // "Not found" is an answer, not a failure worth a message; skip reading one.
-    let message = if kind == ErrorKind::NotFound { String::new() } else { io::error_message() };
-    Err(Error { kind, message })
+    // Reading the message is a copy from the shell's own memory, not a host call.
+    Err(Error { kind: ErrorKind::from_code(code), message: io::error_message() })
 }
 
 fn ptr(bytes: &[u8]) -> i32 {
@@ -228,7 +227,35 @@ pub fn whoami() -> Result<String, Error> {
     fetch_text(|out, cap| unsafe { raw::whoami(out, cap) })
 }
 
-/// Calls a probe the embedding application registered under `name`.
+/// One field or action the application declares (ABI.md, `fields`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldInfo {
+    pub name: String,
+    /// `long`, `string`, `enum(a|b)`, … or `action`.
+    pub kind: String,
+    /// `read-only`, `read-write`, or `call` for an action.
+    pub access: String,
+    /// The role needed to change it (or to call the action).
+    pub role: String,
+    pub doc: String,
+}
+
+/// The application's fields and actions whose names start with `prefix`, sorted.
+pub fn fields(prefix: &str) -> Result<Vec<FieldInfo>, Error> {
+    let p = prefix.as_bytes();
+    let text = fetch_text(|out, cap| unsafe { raw::fields(ptr(p), len(p), out, cap) })?;
+    Ok(text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut parts = l.splitn(5, '\t').map(String::from);
+            let mut next = || parts.next().unwrap_or_default();
+            FieldInfo { name: next(), kind: next(), access: next(), role: next(), doc: next() }
+        })
+        .collect())
+}
+
+/// Runs the action the embedding application declared under `name`.
 pub fn call(name: &str, arg: &str) -> Result<String, Error> {
     let (n, a) = (name.as_bytes(), arg.as_bytes());
     fetch_text(|out, cap| unsafe { raw::call(ptr(n), len(n), ptr(a), len(a), out, cap) })

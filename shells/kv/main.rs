@@ -7,10 +7,12 @@ const HELP: &str = "\
 commands:
   add N            add integer N to the counter, print the new total
   sum              print the counter
-  set KEY VALUE    store VALUE (the rest of the line) under KEY
-  get KEY          print the value of KEY
+  set NAME VALUE   store VALUE (the rest of the line) under key NAME, or set field NAME
+  get NAME         print the value of key or field NAME
   del KEY          delete KEY
   keys [PREFIX]    list keys (starting with PREFIX), one per line
+  fields [PREFIX]  list the application's fields and actions: type, access, role needed, doc
+  call NAME [ARG]  run the application's action NAME
   whoami           who you are to the host: user, role, tenant
   help             this list
   quit             close the session";
@@ -38,6 +40,11 @@ fn host_error(command: &str, e: Error) -> String {
     format!("{}: {}", command, e)
 }
 
+/// An error about one name: `set orders.worker-delay-ms: must be between 0 and 10000`.
+fn name_error(command: &str, name: &str, e: Error) -> String {
+    format!("{} {}: {}", command, name, e)
+}
+
 impl Kv {
     fn run(&mut self, command: &str, args: &str, out: &mut Output) -> Result<Control, String> {
         match command {
@@ -56,19 +63,19 @@ impl Kv {
                 if key.is_empty() || value.is_empty() {
                     return Err("usage: set KEY VALUE".to_string());
                 }
-                host::kv_set(key, value).map_err(|e| host_error("set", e))?;
+                host::kv_set(key, value).map_err(|e| name_error("set", key, e))?;
                 out.line("ok");
             }
             "get" => {
                 let key = one_word(args, "get KEY")?;
-                match host::kv_get(key).map_err(|e| host_error("get", e))? {
+                match host::kv_get(key).map_err(|e| name_error("get", key, e))? {
                     Some(value) => out.line(&value),
                     None => return Err(format!("no such key: {}", key)),
                 }
             }
             "del" => {
                 let key = one_word(args, "del KEY")?;
-                if !host::kv_del(key).map_err(|e| host_error("del", e))? {
+                if !host::kv_del(key).map_err(|e| name_error("del", key, e))? {
                     return Err(format!("no such key: {}", key));
                 }
                 out.line("ok");
@@ -84,6 +91,34 @@ impl Kv {
                 })?;
                 for key in keys {
                     out.line(&key);
+                }
+            }
+            "fields" => {
+                let prefix = match split_word(args) {
+                    (p, "") => p,
+                    _ => return Err("usage: fields [PREFIX]".to_string()),
+                };
+                let fields = host::fields(prefix).map_err(|e| host_error("fields", e))?;
+                let width = fields.iter().map(|f| f.name.len()).max().unwrap_or(0);
+                for f in fields {
+                    let what = if f.kind == "action" {
+                        format!("action, needs {}", f.role)
+                    } else if f.access == "read-write" {
+                        format!("{}, read-write ({})", f.kind, f.role)
+                    } else {
+                        format!("{}, read-only", f.kind)
+                    };
+                    out.line(&format!("{:width$}  {}  {}", f.name, what, f.doc, width = width));
+                }
+            }
+            "call" => {
+                let (name, arg) = split_word(args);
+                if name.is_empty() {
+                    return Err("usage: call NAME [ARG]".to_string());
+                }
+                let answer = host::call(name, arg).map_err(|e| name_error("call", name, e))?;
+                if !answer.is_empty() {
+                    out.line(answer.strip_suffix('\n').unwrap_or(&answer));
                 }
             }
             "whoami" => {

@@ -79,7 +79,8 @@ const HOST: &[(&str, &str)] = &[
     ("(counter)", "the tenant's shared counter"),
     ("(counter-add! n)", "add n to the counter; returns the new total"),
     ("(whoami)", "who you are: ((user . \"...\") (uid . \"...\") (role . \"...\") ...)"),
-    ("(host-call name [arg])", "call a probe the host application offers"),
+    ("(call name [arg])", "run an action the application declares"),
+    ("(fields [prefix])", "the application's fields and actions: (name type access role doc)"),
 ];
 
 const HOST_TITLE: &str = "host state (shared by every shell of this tenant)";

@@ -45,17 +45,31 @@ pub static PRIMS: &[Primitive] = &[
     }),
     prim!("counter", 0, Some(0), |_, _| Ok(Value::Int(host("counter", guest::sum())?))),
     prim!("whoami", 0, Some(0), |_, _| whoami(&host("whoami", guest::whoami())?)),
-    prim!("host-call", 1, Some(2), |_, a| {
-        let name = string("host-call", &a[0])?;
+    prim!("call", 1, Some(2), |_, a| {
+        let name = string("call", &a[0])?;
         let arg = match a.get(1) {
-            Some(v) => string("host-call", v)?,
-            None => "",
+            Some(v) => display_string(v),
+            None => String::new(),
         };
-        match guest::call(name, arg) {
+        match guest::call(name, &arg) {
             Ok(answer) => Ok(Value::str(answer)),
-            Err(e) if e.is(guest::ErrorKind::NotFound) => fail(format!("host-call: no probe named {:?} (or it found nothing)", name)),
-            Err(e) => fail(format!("host-call: {}", e)),
+            Err(e) => fail(format!("call {}: {}", name, e)),
         }
+    }),
+    prim!("fields", 0, Some(1), |_, a| {
+        let prefix = match a.get(0) {
+            Some(v) => string("fields", v)?.to_string(),
+            None => String::new(),
+        };
+        let fields = host("fields", guest::fields(&prefix))?;
+        make_list(
+            fields
+                .into_iter()
+                .map(|f| {
+                    make_list(vec![Value::str(f.name), Value::sym(&f.kind), Value::sym(&f.access), Value::sym(&f.role), Value::str(f.doc)])
+                })
+                .collect::<R<Vec<Value>>>()?,
+        )
     }),
 ];
 

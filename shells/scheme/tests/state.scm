@@ -30,11 +30,11 @@
 (cdr (assq 'shell (whoami)))
 (and (assq 'user (whoami)) (assq 'role (whoami)) #t)
 ; Refusals and bad arguments are errors.
-(host-call "no-such-probe" "x")
+(call "no-such-action" "x")
 (kv-get 42)
 (kv-set! "scheme-test.bad" (list 1 2))
 (counter-add! "5")
 (guard (e (#t (display "handled: ") (display (condition/report-string e)) (newline) 'ok))
-  (host-call "no-such-probe"))
+  (call "no-such-action"))
 (for-each kv-delete! (kv-keys "scheme-test."))
 (kv-keys "scheme-test.")

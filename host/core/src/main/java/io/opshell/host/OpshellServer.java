@@ -1,10 +1,13 @@
 package io.opshell.host;
 
+import com.google.common.cache.Cache;
+import com.google.common.cache.CacheBuilder;
+import io.opshell.host.app.Action;
+import io.opshell.host.app.Field;
+import io.opshell.host.app.Surface;
 import io.opshell.host.net.ConnectionBucket;
 import io.opshell.host.net.Refusal;
 import io.opshell.host.net.UnixSocketListener;
-import com.google.common.cache.Cache;
-import com.google.common.cache.CacheBuilder;
 import io.opshell.host.policy.Policy;
 import io.opshell.host.policy.PolicyException;
 import io.opshell.host.policy.PolicyHolder;
@@ -45,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * try (OpshellServer server = OpshellServer.builder()
  *         .socket(Path.of("/run/myapp/opshell.sock"))
- *         .store(myStore)
- *         .probe("queue-depth", (who, arg) -> Integer.toString(queue.size()))
+ *         .field(Field.of("orders.queue-depth", FieldType.LONG, () -> (long) queue.size()).doc("orders waiting"))
+ *         .action(Action.of("orders.drain", Role.ADMIN, (who, arg) -> "drained " + queue.drain()))
  *         .start()) {
  *     server.awaitTermination();
  * }
@@ -82,8 +85,8 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         this.maxSessions = b.maxSessions;
         this.policy = policy;
         this.audit = audit;
-        this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, b.store, Map.copyOf(b.probes),
-                policy, audit, stats, b.limits, b.bannerWait);
+        this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, b.store,
+                new Surface(b.fields, b.actions), policy, audit, stats, b.limits, b.bannerWait);
         this.acceptor = Thread.ofPlatform().name("opshell-accept").start(this::acceptLoop);
     }
 
@@ -297,7 +300,8 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         private String tenant = "default";
         private SessionLimits limits = SessionLimits.DEFAULT;
         private int maxSessions = 256;
-        private final Map<String, Probe> probes = new LinkedHashMap<>();
+        private final List<Field<?>> fields = new java.util.ArrayList<>();
+        private final List<Action> actions = new java.util.ArrayList<>();
         private Path policyFile;
         private Policy policy;
         private Path auditFile;
@@ -417,9 +421,15 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             return this;
         }
 
-        /** Exposes an application operation to shells under {@code name} ({@code host.call}). */
-        public Builder probe(String name, Probe probe) {
-            probes.put(name, probe);
+        /** Shows operators a piece of the application's state, and (if settable) lets them change it. */
+        public Builder field(Field<?> field) {
+            fields.add(field);
+            return this;
+        }
+
+        /** Lets operators holding its role run an application operation by name. */
+        public Builder action(Action action) {
+            actions.add(action);
             return this;
         }
 
@@ -433,6 +443,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             if (store == null) {
                 store = new InMemoryStateStore();
             }
+            new Surface(fields, actions); // refuses duplicate names before anything starts
             Map<String, byte[]> modules = new LinkedHashMap<>();
             if (bundledShells) {
                 modules.putAll(ShellCatalog.bundledShells());

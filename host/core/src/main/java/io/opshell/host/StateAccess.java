@@ -28,8 +28,16 @@ public interface StateAccess {
     /** {@code key=value} pairs separated by spaces: user, uid, gid, pid, role, tenant, shell. */
     String whoami();
 
-    /** Runs the application probe {@code name}; {@link AbiError#NOT_FOUND} when there is none. */
+    /** Runs the application's action {@code name}; {@link AbiError#NOT_FOUND} when there is none. */
     String call(String name, String argument);
+
+    /**
+     * The application's fields and actions whose names start with {@code prefix}, one line each
+     * ({@code name TAB type TAB access TAB role TAB doc}); none when the application declares none.
+     */
+    default List<String> fields(String prefix) {
+        return List.of();
+    }
 
     /** Refuses everything; used while a module is only being checked. */
     StateAccess DENY_ALL = new StateAccess() {
@@ -45,5 +53,6 @@ public interface StateAccess {
         @Override public List<String> keys(String prefix) { throw denied(); }
         @Override public String whoami() { throw denied(); }
         @Override public String call(String name, String argument) { throw denied(); }
+        @Override public List<String> fields(String prefix) { throw denied(); }
     };
 }

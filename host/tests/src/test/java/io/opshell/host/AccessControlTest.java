@@ -89,8 +89,8 @@ class AccessControlTest {
     void aReadOnlyOperatorReadsButCannotWrite() throws Exception {
         assertThat(as(ALPHA, "set motd hello\nadd 5\n")).contains("kv> ok\nkv> 5\n");
         String out = as(READER, "get motd\nsum\nset motd defaced\nadd 1\ndel motd\nwhoami\n");
-        assertThat(out).contains("role read-only", "kv> hello\nkv> 5\n", "kv> error: set: permission denied: your role (read-only) cannot change state\n",
-                "kv> error: add: permission denied: your role (read-only) cannot change state\n", "kv> error: del: permission denied: your role (read-only) cannot change state\n", "role=read-only tenant=alpha");
+        assertThat(out).contains("role read-only", "kv> hello\nkv> 5\n", "kv> error: set motd: permission denied: your role (read-only) cannot change state\n",
+                "kv> error: add: permission denied: your role (read-only) cannot change state\n", "kv> error: del motd: permission denied: your role (read-only) cannot change state\n", "role=read-only tenant=alpha");
         assertThat(as(ALPHA, "get motd\nsum\n")).contains("kv> hello\nkv> 5\n");
     }
 
@@ -160,7 +160,7 @@ class AccessControlTest {
             assertThat(demoted).isNotEqualTo(POLICY);
             Files.writeString(policy, demoted);
             assertThat(admin.command("\\reload", "kv> ")).startsWith("policy reloaded from ");
-            assertThat(alpha.command("set after reload", "kv> ")).isEqualTo("error: set: permission denied: your role (read-only) cannot change state\n");
+            assertThat(alpha.command("set after reload", "kv> ")).isEqualTo("error: set after: permission denied: your role (read-only) cannot change state\n");
             assertThat(alpha.command("get before", "kv> ")).isEqualTo("reload\n");
             assertThat(alpha.command("\\whoami", "kv> ")).contains("role read-only");
 

@@ -3,6 +3,8 @@ package io.opshell.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opshell.abi.AbiError;
+import io.opshell.host.app.Action;
+import io.opshell.host.policy.Role;
 import io.opshell.host.support.ShellClient;
 import io.opshell.host.support.TestServer;
 import io.opshell.host.support.Wat;
@@ -23,7 +25,7 @@ class HostileGuestTest {
     @Test
     void everyBadArgumentGetsItsDocumentedCode() throws Exception {
         try (TestServer ts = TestServer.start(OpshellServer.builder().shell("hostile", Wat.resource("hostile"))
-                .defaultShell("hostile").probe("known", (who, arg) -> "x"))) {
+                .defaultShell("hostile").action(Action.of("known", Role.READ_ONLY, (who, arg) -> "x")))) {
             int[] r;
             try (ShellClient c = ShellClient.connect(ts.socket(), "")) {
                 c.send("\\mode plain\ngo\n"); // plain: the exact bytes the guest wrote

@@ -74,7 +74,7 @@ class KvShellEndToEndTest {
             assertThat(c.command("sum extra")).isEqualTo("error: usage: sum (no arguments)");
             assertThat(c.command("frobnicate")).isEqualTo("error: unknown command 'frobnicate'; type help for the list");
             assertThat(c.command("")).isEmpty();
-            assertThat(c.command("help")).contains("set KEY VALUE", "keys [PREFIX]", "quit");
+            assertThat(c.command("help")).contains("set NAME VALUE", "keys [PREFIX]", "fields [PREFIX]", "call NAME [ARG]", "quit");
             assertThat(c.command("get keep")).isEqualTo("me");
         }
     }

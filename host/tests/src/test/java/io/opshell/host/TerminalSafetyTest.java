@@ -67,7 +67,7 @@ class TerminalSafetyTest {
     @Test
     void keysWithBidirectionalControlsAreRefused() throws Exception {
         try (ShellClient c = ts.kv()) {
-            assertThat(c.command("set ab\u202ecd v")).isEqualTo("error: set: bad argument: key contains a bidirectional control character");
+            assertThat(c.command("set ab\u202ecd v")).isEqualTo("error: set ab\\u202ecd: bad argument: key contains a bidirectional control character");
         }
     }
 }

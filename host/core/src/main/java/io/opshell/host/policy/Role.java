@@ -24,6 +24,11 @@ public enum Role {
         return this == ADMIN;
     }
 
+    /** Whether this role may do what {@code needed} may (roles are ordered: read-only, read-write, admin). */
+    public boolean includes(Role needed) {
+        return ordinal() >= needed.ordinal();
+    }
+
     @Override
     public String toString() {
         return text;

@@ -1,6 +1,7 @@
 package io.opshell.host.session;
 
 import io.opshell.abi.AbiException;
+import io.opshell.host.StateAccess;
 import io.opshell.host.policy.Profile;
 import io.opshell.host.wasm.ShellModule;
 import java.util.ArrayList;
@@ -43,12 +44,12 @@ final class HostCommands {
     private final SessionServices services;
     private final ServerControl server;
     private final ShellSlot slot;
-    private final SessionStateAccess access;
+    private final StateAccess access;
     private final AdminCommands admin;
     private final SessionAudit audit;
 
     HostCommands(SessionContext context, SessionServices services, ServerControl server, ShellSlot slot,
-            SessionStateAccess access, SessionAudit audit) {
+            StateAccess access, SessionAudit audit) {
         this.context = context;
         this.services = services;
         this.server = server;

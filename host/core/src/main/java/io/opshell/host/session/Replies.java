@@ -39,6 +39,9 @@ final class Replies {
         switch (mode) {
             case INTERACTIVE -> TerminalText.escape(b, from, to, out);
             case PLAIN -> {
+                if (input == null && isBlank(b, from, to)) {
+                    return; // output at end of input that says nothing is no answer
+                }
                 out.write(b, from, to - from);
                 if (to > from && b[to - 1] != '\n') {
                     out.write('\n');
@@ -188,6 +191,15 @@ final class Replies {
             atLineStart = b[b.length - 1] == '\n';
         }
         return b;
+    }
+
+    private static boolean isBlank(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != '\n' && b[i] != ' ' && b[i] != '\t') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void line(String text) {

@@ -1,6 +1,7 @@
 package io.opshell.host.session;
 
 import io.opshell.host.SessionLimits;
+import io.opshell.host.StateAccess;
 import io.opshell.host.wasm.ShellModule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -171,8 +172,8 @@ public final class Session implements Runnable {
                 context.identity().pid(), terms.profile().name());
         connection.setTimeout(limits.writeTimeout().toMillis());
         replies.notice(Admission.banner(context, terms), false);
-        SessionStateAccess access = new SessionStateAccess(services.store(), context, services.probes(), services.audit(),
-                services.maxKeysListed());
+        StateAccess access = new ApplicationAccess(new SessionStateAccess(services.store(), context, java.util.Map.of(),
+                services.audit(), services.maxKeysListed()), services.surface(), context, audit);
         slot = new ShellSlot(context, access, limits, services.stats());
         if (!slot.start(terms.shell(), replies)) {
             closeReason = "shell failed to start: " + slot.lastFault();

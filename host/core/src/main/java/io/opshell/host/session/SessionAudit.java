@@ -1,5 +1,7 @@
 package io.opshell.host.session;
 
+import io.opshell.abi.AbiError;
+import io.opshell.abi.AbiException;
 import io.opshell.host.AuditLog;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,6 +26,27 @@ final class SessionAudit {
     }
 
     void record(String event, Map<String, Object> extra) {
+        try {
+            audit.record(event, fields(extra));
+        } catch (RuntimeException e) {
+            log.error("audit record '{}' of session {} could not be written: {}", event, context.id(), e.getMessage());
+        }
+    }
+
+    /**
+     * A record that must be written before what it records may happen: if it cannot be, the
+     * caller's operation is refused with {@code UNAVAILABLE} and nothing changes.
+     */
+    void recordBefore(String event, Map<String, Object> extra) {
+        try {
+            audit.record(event, fields(extra));
+        } catch (RuntimeException e) {
+            log.error("audit log unavailable; refusing '{}' of session {}: {}", event, context.id(), e.getMessage());
+            throw AbiException.withMessage(AbiError.UNAVAILABLE, "audit log unavailable; nothing was changed");
+        }
+    }
+
+    private Map<String, Object> fields(Map<String, Object> extra) {
         Map<String, Object> f = new LinkedHashMap<>();
         f.put("session", context.id());
         f.put("user", context.identity().user());
@@ -32,11 +55,7 @@ final class SessionAudit {
             f.put("tenant", context.tenant());
         }
         f.putAll(extra);
-        try {
-            audit.record(event, f);
-        } catch (RuntimeException e) {
-            log.error("audit record '{}' of session {} could not be written: {}", event, context.id(), e.getMessage());
-        }
+        return f;
     }
 
     /** A refused request: what was asked and why it was refused. */

@@ -1,7 +1,7 @@
 package io.opshell.host.session;
 
 import io.opshell.host.AuditLog;
-import io.opshell.host.Probe;
+import io.opshell.host.app.Surface;
 import io.opshell.host.ServerStats;
 import io.opshell.host.SessionLimits;
 import io.opshell.host.policy.PolicyHolder;
@@ -15,6 +15,7 @@ import java.util.Map;
  * What every session of a server shares.
  *
  * @param shells       the shells offered, by name, in display order
+ * @param surface      the fields and actions the application declares
  * @param defaultShell the shell a connection starts in (if its profile allows it)
  * @param limits       the server's limits (a profile's own limits apply once it is known)
  * @param bannerWait   how long a new connection's first line is awaited before the banner is shown
@@ -24,7 +25,7 @@ public record SessionServices(
         Map<String, ShellModule> shells,
         String defaultShell,
         StateStore store,
-        Map<String, Probe> probes,
+        Surface surface,
         PolicyHolder policy,
         AuditLog audit,
         ServerStats stats,

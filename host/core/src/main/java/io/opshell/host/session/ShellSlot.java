@@ -1,8 +1,9 @@
 package io.opshell.host.session;
 
 import io.opshell.abi.Abi;
-import io.opshell.host.SessionLimits;
 import io.opshell.host.ServerStats;
+import io.opshell.host.SessionLimits;
+import io.opshell.host.StateAccess;
 import io.opshell.host.wasm.GuestStdio;
 import io.opshell.host.wasm.ShellFault;
 import io.opshell.host.wasm.ShellInstance;
@@ -38,7 +39,7 @@ final class ShellSlot implements AutoCloseable {
     }
 
     private final SessionContext context;
-    private final SessionStateAccess access;
+    private final StateAccess access;
     private final SessionLimits limits;
     private final ServerStats stats;
     private final GuestStdio stdio;
@@ -46,7 +47,7 @@ final class ShellSlot implements AutoCloseable {
     private volatile ShellInstance shell;
     private String lastFault;
 
-    ShellSlot(SessionContext context, SessionStateAccess access, SessionLimits limits, ServerStats stats) {
+    ShellSlot(SessionContext context, StateAccess access, SessionLimits limits, ServerStats stats) {
         this.context = context;
         this.access = access;
         this.limits = limits;

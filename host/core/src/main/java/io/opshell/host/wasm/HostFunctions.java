@@ -18,7 +18,21 @@ import org.slf4j.LoggerFactory;
  * The {@code host} import module (guest-abi/ABI.md): decodes arguments from guest memory with
  * bounds and size checks, hands them to the session's {@link io.opshell.host.StateAccess}, and
  * encodes the result. Every function returns an i32: {@code >= 0} success (a length where the
- * result is bytes), {@code < 0} an {@link AbiError} code. One host call per state operation.
+ * result is bytes), {@code < 0} an {@link AbiError} code, with its message in the shell's error
+ * buffer. One host call per state operation.
+ *
+ * <p>Adding a host function:
+ * <ol>
+ * <li>a row in guest-abi/ABI.md's "Host functions" table (name, type, result, error codes);</li>
+ * <li>a {@code def(...)} line in {@link #definitions()} with the same type, and its body here:
+ *     read arguments with {@link GuestMemory} (bounds first, then size caps, then content),
+ *     check a result buffer before changing any state, return through {@code writeResult};</li>
+ * <li>the operation itself on {@link io.opshell.host.StateAccess} (the session decides rights
+ *     and audits there — never here), translated errors as {@link AbiException};</li>
+ * <li>the Rust wrapper in guest-abi/rust/opshell_guest.rs ({@code raw} import plus a typed call);</li>
+ * <li>bad-argument cases in the hostile test guest (HostileGuestTest) and a socket-level test.</li>
+ * </ol>
+ * Adding a function is compatible (old shells do not import it); changing one bumps {@code Abi.VERSION}.
  */
 final class HostFunctions {
     private static final Logger log = LoggerFactory.getLogger(HostFunctions.class);
@@ -36,6 +50,7 @@ final class HostFunctions {
                 def("kv_keys", FunctionType.of(i32s(4), ValType.I32), HostFunctions::kvKeys),
                 def("whoami", FunctionType.of(i32s(2), ValType.I32), HostFunctions::whoami),
                 def("call", FunctionType.of(i32s(6), ValType.I32), HostFunctions::call),
+                def("fields", FunctionType.of(i32s(4), ValType.I32), HostFunctions::fields),
                 def("interrupted", FunctionType.of(i32s(0), ValType.I32), HostFunctions::interrupted));
     }
 
@@ -74,6 +89,12 @@ final class HostFunctions {
         return error.code();
     }
 
+    private static int fields(Call c) {
+        String prefix = c.mem().readText(c.i32(0), c.i32(1), LIMITS.maxKeyBytes(), "prefix");
+        c.mem().checkRange(c.i32(2), c.i32(3), "result buffer");
+        return c.mem().writeResult(c.i32(2), c.i32(3), utf8(String.join("\n", c.ctx().access().fields(prefix))));
+    }
+
     /** {@code interrupted() -> i32}: whether the host asks the step to stop; the reason's text goes to the error buffer. */
     private static int interrupted(Call c) {
         int reason = c.ctx().interruptRequested();
@@ -99,7 +120,7 @@ final class HostFunctions {
         c.mem().checkRange(c.i32(2), c.i32(3), "result buffer");
         Optional<String> value = c.ctx().access().get(key);
         if (value.isEmpty()) {
-            return AbiError.NOT_FOUND.code();
+            return fail(c, AbiError.NOT_FOUND, "no such key: " + key);
         }
         return c.mem().writeResult(c.i32(2), c.i32(3), utf8(value.get()));
     }
@@ -113,7 +134,7 @@ final class HostFunctions {
 
     private static int kvDel(Call c) {
         String key = c.mem().readKey(c.i32(0), c.i32(1), LIMITS.maxKeyBytes());
-        return c.ctx().access().delete(key) ? 0 : AbiError.NOT_FOUND.code();
+        return c.ctx().access().delete(key) ? 0 : fail(c, AbiError.NOT_FOUND, "no such key: " + key);
     }
 
     private static int kvKeys(Call c) {
@@ -128,8 +149,8 @@ final class HostFunctions {
     }
 
     private static int call(Call c) {
-        String name = c.mem().readText(c.i32(0), c.i32(1), LIMITS.maxNameBytes(), "probe name");
-        String arg = c.mem().readText(c.i32(2), c.i32(3), LIMITS.maxArgBytes(), "probe argument");
+        String name = c.mem().readText(c.i32(0), c.i32(1), LIMITS.maxNameBytes(), "action name");
+        String arg = c.mem().readText(c.i32(2), c.i32(3), LIMITS.maxArgBytes(), "action argument");
         c.mem().checkRange(c.i32(4), c.i32(5), "result buffer");
         return c.mem().writeResult(c.i32(4), c.i32(5), utf8(c.ctx().access().call(name, arg)));
     }

@@ -1,6 +1,8 @@
 package io.opshell.host.bench;
 
 import io.opshell.host.OpshellServer;
+import io.opshell.host.app.Action;
+import io.opshell.host.policy.Role;
 import io.opshell.host.SessionLimits;
 import io.opshell.host.StateAccess;
 import io.opshell.host.wasm.GuestStdio;
@@ -50,10 +52,10 @@ final class Crossings {
                 .defaultShell("kv").store(new InMemoryStateStore());
         for (int i = 0; i < counters.length; i++) {
             LongAdder c = counters[i] = new LongAdder();
-            b.probe(WasmInstrumenter.Instrumented.probeName(i), (who, arg) -> {
+            b.action(Action.of(WasmInstrumenter.Instrumented.probeName(i), Role.READ_ONLY, (who, arg) -> {
                 c.increment();
                 return "";
-            });
+            }));
         }
         Protocol p = new Protocol.KvText("kv> ");
         Map<Op, Map<String, Double>> result = new LinkedHashMap<>();
