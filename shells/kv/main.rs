@@ -103,10 +103,12 @@ impl Kv {
                 for f in fields {
                     let what = if f.kind == "action" {
                         format!("action, needs {}", f.role)
-                    } else if f.access == "read-write" {
-                        format!("{}, read-write ({})", f.kind, f.role)
-                    } else {
+                    } else if f.access == "read-only" {
                         format!("{}, read-only", f.kind)
+                    } else if f.role == "read-write" {
+                        format!("{}, read-write", f.kind)
+                    } else {
+                        format!("{}, settable by {}", f.kind, f.role)
                     };
                     out.line(&format!("{:width$}  {}  {}", f.name, what, f.doc, width = width));
                 }

@@ -5,6 +5,7 @@ import io.opshell.host.SessionLimits;
 import io.opshell.host.net.UnixSocketListener;
 import io.opshell.host.policy.PolicyException;
 import io.opshell.host.wasm.ShellLoadException;
+import io.opshell.server.demo.DemoCommand;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Option;
 /** The {@code opshell} command: a thin layer over {@link OpshellServer}. */
 @Command(name = "opshell", mixinStandardHelpOptions = true, version = "opshell 0.1.0",
         description = "Sandboxed operator shells into live state, over a Unix socket.",
-        subcommands = {OpshellCli.Serve.class})
+        subcommands = {OpshellCli.Serve.class, DemoCommand.class})
 public final class OpshellCli {
     public static void main(String[] args) {
         System.exit(new CommandLine(new OpshellCli()).execute(args));
@@ -25,7 +26,7 @@ public final class OpshellCli {
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = "Run the standalone server in the foreground (in-memory state) until SIGINT or SIGTERM.")
-    static final class Serve implements Callable<Integer> {
+    public static class Serve implements Callable<Integer> {
         @Option(names = "--socket", defaultValue = "opshell.sock", description = "socket path (default: ${DEFAULT-VALUE})")
         Path socket;
 
@@ -70,6 +71,11 @@ public final class OpshellCli {
         @Option(names = "--audit-fsync", description = "force every audit record to disk before acknowledging the change")
         boolean auditFsync;
 
+        /** Where a command built on {@code serve} adds to the server (the demo adds its fields and actions). */
+        protected OpshellServer.Builder customize(OpshellServer.Builder builder) {
+            return builder;
+        }
+
         @Override
         public Integer call() throws InterruptedException {
             SessionLimits limits = SessionLimits.DEFAULT
@@ -92,7 +98,7 @@ public final class OpshellCli {
                 if (policy != null) {
                     builder.policyFile(policy);
                 }
-                server = builder.start();
+                server = customize(builder).start();
             } catch (UnixSocketListener.SocketInUseException e) {
                 System.err.println("error: " + e.getMessage());
                 return 2;

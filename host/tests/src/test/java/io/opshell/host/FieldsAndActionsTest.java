@@ -182,11 +182,11 @@ class FieldsAndActionsTest {
                 orders.drain            action, needs admin  drop the queue
                 orders.enqueue          action, needs read-write  add N orders
                 orders.explode          action, needs read-write \s
-                orders.mode             enum(fast|careful), read-write (read-write) \s
+                orders.mode             enum(fast|careful), read-write \s
                 orders.peek             action, needs read-only  look
                 orders.queue-depth      long, read-only  orders waiting
-                orders.timeout          duration, read-write (read-write) \s
-                orders.worker-delay-ms  long, read-write (read-write)  pause between two orders
+                orders.timeout          duration, read-write \s
+                orders.worker-delay-ms  long, read-write  pause between two orders
                 """);
     }
 
