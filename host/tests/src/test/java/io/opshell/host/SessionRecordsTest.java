@@ -1,0 +1,151 @@
+package io.opshell.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opshell.host.support.ShellClient;
+import io.opshell.host.support.TestServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Every session's close record says truly why it ended; admin actions are on record too. */
+class SessionRecordsTest {
+    Path dir;
+    Path audit;
+
+    @BeforeEach
+    void files() throws Exception {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "opsh-records");
+        audit = dir.resolve("audit.jsonl");
+    }
+
+    @AfterEach
+    void clean() throws Exception {
+        Files.deleteIfExists(audit);
+        Files.deleteIfExists(dir);
+    }
+
+    private TestServer server(SessionLimits limits) throws Exception {
+        return TestServer.start(OpshellServer.builder().audit(audit, false).limits(limits));
+    }
+
+    /** The reasons of the close records, in order. */
+    private List<String> closeReasons() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        return Files.readAllLines(audit).stream().map(line -> {
+            try {
+                return json.readTree(line);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).filter(r -> r.get("event").asText().equals("close")).map(r -> r.get("reason").asText()).toList();
+    }
+
+    private List<JsonNode> records(String event) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(audit)) {
+            JsonNode r = json.readTree(line);
+            if (r.get("event").asText().equals(event)) {
+                out.add(r);
+            }
+        }
+        return out;
+    }
+
+    private boolean closedCount(TestServer ts, int n) throws Exception {
+        return TestServer.eventually(Duration.ofSeconds(10), () -> {
+            try {
+                return ts.server.sessionCount() == 0 && closeReasons().size() == n;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
+    @Test
+    void endOfInputQuitAndAClientThatVanished() throws Exception {
+        try (TestServer ts = server(SessionLimits.DEFAULT)) {
+            try (ShellClient c = ts.kv()) {
+                c.shutdownOutput();
+                c.readToEnd();
+            }
+            try (ShellClient c = ts.kv()) {
+                c.send("\\quit\n");
+                c.readToEnd();
+            }
+            try (ShellClient c = ts.kv()) {
+                c.send("quit\n");
+                c.readToEnd();
+            }
+            try (ShellClient c = ShellClient.connect(ts.socket(), "scheme> ")) {
+                c.send("\\mode interactive\n\\shell scheme\n");
+                c.readTo("scheme> ");
+                // A step whose answer (1 MiB, more than the socket holds) finds the client gone.
+                c.send("(let loop ((i 0)) (if (< i 300000) (loop (+ i 1)) (make-string 3000000 #\\x)))\n");
+            }
+            assertThat(closedCount(ts, 4)).isTrue();
+            assertThat(closeReasons()).containsExactly("end of input", "operator quit", "shell closed the session",
+                    "client closed the connection");
+        }
+    }
+
+    @Test
+    void idleTimeoutAndSessionLength() throws Exception {
+        try (TestServer ts = server(SessionLimits.DEFAULT.withIdleTimeout(Duration.ofSeconds(1)))) {
+            try (ShellClient c = ts.kv()) {
+                c.readToEnd();
+            }
+            assertThat(closedCount(ts, 1)).isTrue();
+        }
+        try (TestServer ts = server(SessionLimits.DEFAULT.withMaxSessionLength(Duration.ofSeconds(1)))) {
+            try (ShellClient c = ts.kv()) {
+                c.readToEnd();
+            }
+            assertThat(closedCount(ts, 2)).isTrue();
+        }
+        assertThat(closeReasons()).containsExactly("idle timeout", "maximum session length");
+    }
+
+    @Test
+    void aClientThatDoesNotReadItsOutput() throws Exception {
+        try (TestServer ts = server(SessionLimits.DEFAULT.withWriteTimeout(Duration.ofSeconds(1)));
+                ShellClient c = ShellClient.connect(ts.socket(), "scheme> ")) {
+            c.send("\\mode interactive\n\\shell scheme\n");
+            c.readTo("scheme> ");
+            c.send("(make-string 3000000 #\\x)\n"); // 1 MiB of answer, never read
+            assertThat(closedCount(ts, 1)).isTrue();
+        }
+        assertThat(closeReasons()).containsExactly("client did not read its output for 1 s");
+    }
+
+    @Test
+    void killsShutdownAndReloadsAreOnRecord() throws Exception {
+        TestServer ts = server(SessionLimits.DEFAULT);
+        try (ShellClient admin = ts.kv(); ShellClient victim = ts.kv(); ShellClient bystander = ts.kv()) {
+            String victimId = admin.command("\\sessions").lines().skip(2).findFirst().orElseThrow().split("\t")[0];
+            assertThat(admin.command("\\kill " + victimId)).isEqualTo("killed session " + victimId);
+            victim.readToEnd();
+            assertThat(admin.command("\\reload")).startsWith("error: this server has no policy file to reload");
+            ts.server.close();
+            admin.readToEnd();
+            bystander.readToEnd();
+        } finally {
+            ts.close();
+        }
+        JsonNode kill = records("kill").get(0);
+        assertThat(kill.get("session").asLong()).isEqualTo(1);
+        assertThat(kill.get("target").asText()).isEqualTo("2");
+        JsonNode reload = records("reload").get(0);
+        assertThat(reload.get("outcome").asText()).isEqualTo("refused");
+        assertThat(reload.get("reason").asText()).isEqualTo("this server has no policy file to reload");
+        assertThat(closeReasons()).containsExactlyInAnyOrder("killed by admin root (session 1)", "server shutting down",
+                "server shutting down");
+    }
+}
