@@ -3,6 +3,7 @@ package io.opshell.host.session;
 import io.opshell.host.AuditLog;
 import io.opshell.host.Probe;
 import io.opshell.host.ServerStats;
+import io.opshell.host.metrics.OpshellMetrics;
 import io.opshell.host.policy.PolicyHolder;
 import io.opshell.host.wasm.ShellModule;
 import io.opshell.host.wasm.WasmRuntime;
@@ -15,6 +16,8 @@ import java.util.Map;
  * @param shells       the shells offered, by name, in display order
  * @param defaultShell the shell a connection starts in (if its profile allows it)
  * @param maxKeysListed most keys one listing returns
+ * @param users        peers' names and groups (the system's NSS unless the application gave another directory)
+ * @param metrics      where sessions report what they do: commands, step times, traps, denials
  */
 public record SessionServices(
         WasmRuntime runtime,
@@ -25,4 +28,6 @@ public record SessionServices(
         PolicyHolder policy,
         AuditLog audit,
         ServerStats stats,
-        int maxKeysListed) {}
+        int maxKeysListed,
+        UnixUsers users,
+        OpshellMetrics metrics) {}
