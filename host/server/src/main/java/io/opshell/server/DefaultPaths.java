@@ -1,5 +1,6 @@
 package io.opshell.server;
 
+import io.opshell.host.SetupException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +31,12 @@ final class DefaultPaths {
         Path base = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".local", "state");
         Path dir = base.resolve("opshell");
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            try {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (IOException e) {
+                throw new SetupException("audit", dir.resolve(AUDIT_FILE).toString(), "(the default) cannot create " + dir
+                        + " (" + e + "); give --audit FILE");
+            }
         }
         return dir.resolve(AUDIT_FILE);
     }

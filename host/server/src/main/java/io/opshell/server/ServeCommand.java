@@ -241,8 +241,9 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     private void announce(OpshellServer server, Path auditFile, MetricsEndpoint endpoint) {
-        log.info("opshell {} listening on {} (mode {}{}; shells: {}; default {})", VersionProvider.version(),
-                server.socketPath(), socketMode, socketGroup != null ? ", group " + socketGroup : "",
+        // "opshell listening on" is what scripts and the bench wait for.
+        log.info("opshell listening on {} (version {}; mode {}{}; shells: {}; default {})", server.socketPath(),
+                VersionProvider.version(), socketMode, socketGroup != null ? ", group " + socketGroup : "",
                 String.join(", ", server.shells()), shell);
         log.info("audit log {}; {}", auditFile.toAbsolutePath(), policy != null ? "policy " + policy.toAbsolutePath()
                 : "no policy: whoever can open the socket is admin of tenant " + tenant);

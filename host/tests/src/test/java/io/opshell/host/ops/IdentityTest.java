@@ -49,7 +49,7 @@ class IdentityTest {
     @Test
     void theSystemDirectoryGivesWhatIdGives() throws Exception {
         String user = run("id", "-un");
-        Account me = UserDirectory.system().user(0).orElseThrow();
+        Account me = UserDirectory.system().user(Long.parseLong(run("id", "-u"))).orElseThrow();
         assertThat(me.name()).isEqualTo(user);
         Set<String> expected = Arrays.stream(run("id", "-G", "--", user).split(" ")).collect(Collectors.toSet());
         assertThat(me.groups().stream().map(g -> Long.toString(g.gid())).collect(Collectors.toSet())).isEqualTo(expected);

@@ -32,7 +32,7 @@ class SocketGroupTest {
             assertThat(member).contains("connected as uid4401 (uid 4401)").contains("kv> 2");
             String other = UserClient.session(server.socket(), 4402, 4402, "add 2\n");
             assertThat(other).contains("Permission denied").doesNotContain("connected as");
-            assertThat(server.stderr()).contains("(mode rw-rw----, group users;");
+            assertThat(server.stderr()).contains("; mode rw-rw----, group users;");
         }
     }
 }

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 public final class ServerProcess implements AutoCloseable {
     public static final Path JAR = Path.of("../server/target/opshell.jar").toAbsolutePath().normalize();
     /** What the server logs once it accepts connections. */
-    public static final String READY = "listening on";
+    public static final String READY = "opshell listening on";
     public static final String SOCKET = "opshell.sock";
     public static final String AUDIT = "audit.jsonl";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
