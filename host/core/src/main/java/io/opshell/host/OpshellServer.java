@@ -2,9 +2,14 @@ package io.opshell.host;
 
 import com.google.common.cache.Cache;
 import com.google.common.cache.CacheBuilder;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opshell.host.app.Action;
 import io.opshell.host.app.Field;
 import io.opshell.host.app.Surface;
+import io.opshell.host.identity.CachingUserDirectory;
+import io.opshell.host.identity.UserDirectory;
+import io.opshell.host.metrics.MeteredStateStore;
+import io.opshell.host.metrics.OpshellMetrics;
 import io.opshell.host.net.ConnectionBucket;
 import io.opshell.host.net.Refusal;
 import io.opshell.host.net.UnixSocketListener;
@@ -15,6 +20,7 @@ import io.opshell.host.session.ServerControl;
 import io.opshell.host.session.Session;
 import io.opshell.host.session.SessionContext;
 import io.opshell.host.session.SessionServices;
+import io.opshell.host.session.UnixUsers;
 import io.opshell.host.wasm.ShellLoadException;
 import io.opshell.host.wasm.WasmEngine;
 import io.opshell.host.wasm.WasmEngineProvider;
@@ -22,15 +28,19 @@ import io.opshell.host.wasm.WasmRuntime;
 import io.opshell.store.InMemoryStateStore;
 import io.opshell.store.StateStore;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -73,20 +83,24 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
     private final PolicyHolder policy;
     private final AuditLog audit;
     private final ServerStats stats = new ServerStats();
+    private final OpshellMetrics metrics;
+    private final UserDirectory users;
     /** Connection rate per uid; idle entries expire so the map stays small. */
     private final Cache<Long, ConnectionBucket> connectionRates =
             CacheBuilder.newBuilder().expireAfterAccess(Duration.ofMinutes(1)).maximumSize(10_000).build();
 
     private OpshellServer(Builder b, WasmRuntime runtime, ShellCatalog catalog, UnixSocketListener listener,
-            PolicyHolder policy, AuditLog audit) {
+            PolicyHolder policy, AuditLog audit, UserDirectory users) {
         this.runtime = runtime;
         this.catalog = catalog;
         this.listener = listener;
         this.maxSessions = b.maxSessions;
         this.policy = policy;
         this.audit = audit;
-        this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, b.store,
-                new Surface(b.fields, b.actions), policy, audit, stats, b.limits, b.bannerWait);
+        this.users = users;
+        this.metrics = new OpshellMetrics(stats, sessions::size, runtime::liveInstances, b.meterRegistries);
+        this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, new MeteredStateStore(b.store, metrics),
+                new Surface(b.fields, b.actions), policy, audit, stats, b.limits, b.bannerWait, new UnixUsers(users), metrics);
         this.acceptor = Thread.ofPlatform().name("opshell-accept").start(this::acceptLoop);
     }
 
@@ -180,7 +194,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
 
     /** Refuses on a virtual thread: the accept loop never waits on a client. */
     private void refuse(AFUNIXSocket socket, String message) {
-        stats.connectionsRefused.incrementAndGet();
+        metrics.connectionRefused();
         Thread.ofVirtual().name("opshell-refuse").start(() -> Refusal.send(socket, message));
     }
 
@@ -227,11 +241,57 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         return true;
     }
 
+    /**
+     * Reads the policy file again (an admin's {@code \reload}, SIGHUP in the standalone server) and
+     * forgets cached user and group answers, so membership changes apply too. Logs the outcome
+     * once, here; callers only pass the summary or the error on to whoever asked.
+     */
     @Override
-    public String reloadPolicy() throws PolicyException {
-        String summary = policy.reload();
-        log.info(summary);
-        return summary;
+    public synchronized String reloadPolicy() throws PolicyException {
+        if (users instanceof CachingUserDirectory cache) {
+            cache.clear();
+        }
+        try {
+            String summary = policy.reload();
+            metrics.policyReloaded(true);
+            log.info(summary);
+            return summary;
+        } catch (PolicyException e) {
+            metrics.policyReloaded(false);
+            log.warn("{}; the previous policy stays in force", e.getMessage());
+            throw e;
+        }
+    }
+
+    /** Whether the server reads its policy from a file (and so has something to reload). */
+    public boolean hasPolicyFile() {
+        return policy.file().isPresent();
+    }
+
+    /**
+     * Closes and reopens the audit log file, so that a file moved away by log rotation is replaced
+     * by a new one at the configured path. Returns false when the audit log cannot do that.
+     */
+    public boolean reopenAuditLog() throws IOException {
+        // TODO(lead): call audit.reopen() directly once AuditLog has it (the store work adds it); until
+        // then it is looked up by name so this compiles either way.
+        Method reopen;
+        try {
+            reopen = AuditLog.class.getMethod("reopen");
+        } catch (NoSuchMethodException e) {
+            return false;
+        }
+        try {
+            reopen.invoke(audit);
+            return true;
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IOException("reopening the audit log failed", e.getCause());
+        } catch (IllegalAccessException e) {
+            return false;
+        }
     }
 
     @Override
@@ -239,9 +299,14 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         return sessions.size();
     }
 
-    /** Counters: sessions, commands, refusals, traps. */
+    /** Counters: sessions, commands, refusals, traps. {@link #metrics()} has them all, as meters. */
     public ServerStats stats() {
         return stats;
+    }
+
+    /** Every measurement, as Micrometer meters; {@code metrics().snapshot()} is what {@code \stats} shows. */
+    public OpshellMetrics metrics() {
+        return metrics;
     }
 
     /** Blocks until {@link #close()} has finished. */
@@ -309,6 +374,9 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         private String engineName;
         private WasmEngine engine;
         private Duration bannerWait = Duration.ofMillis(200);
+        private final List<MeterRegistry> meterRegistries = new ArrayList<>();
+        private String socketGroup;
+        private UserDirectory userDirectory;
 
         private Builder() {}
 
@@ -361,6 +429,27 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         /** Permissions of the socket file; default {@code rw-------} (only the server's user may connect). */
         public Builder socketMode(Set<PosixFilePermission> mode) {
             this.socketMode = Set.copyOf(mode);
+            return this;
+        }
+
+        /**
+         * The group the socket file belongs to (name or gid); with {@code socketMode(rw-rw----)} only
+         * its members (and the server's user) can connect. The server's user must be root or a member.
+         */
+        public Builder socketGroup(String group) {
+            this.socketGroup = group;
+            return this;
+        }
+
+        /** Also registers opshell's meters ({@code opshell.*}) in {@code registry}; call once per registry. */
+        public Builder meterRegistry(MeterRegistry registry) {
+            this.meterRegistries.add(registry);
+            return this;
+        }
+
+        /** Where peers' names and groups come from; default the system's NSS ({@link UserDirectory#system()}). */
+        public Builder userDirectory(UserDirectory directory) {
+            this.userDirectory = directory;
             return this;
         }
 
@@ -440,6 +529,14 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
          * @throws IOException        if the socket cannot be bound (e.g. a live server holds it)
          */
         public OpshellServer start() throws IOException, ShellLoadException, PolicyException {
+            // What can be checked cheaply is checked before the engine compiles anything.
+            UnixSocketListener.check(socket);
+            Optional<GroupPrincipal> group = socketGroup == null ? Optional.empty()
+                    : Optional.of(UnixSocketListener.group(socketGroup));
+            if (auditFile != null) {
+                checkAuditFile(auditFile);
+            }
+            UserDirectory users = userDirectory != null ? userDirectory : UserDirectory.system();
             if (store == null) {
                 store = new InMemoryStateStore();
             }
@@ -450,15 +547,20 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             }
             modules.putAll(extraShells);
             if (!modules.containsKey(defaultShell)) {
-                throw new IllegalArgumentException("no shell named '" + defaultShell + "'; available: " + modules.keySet());
+                throw new SetupException("shell", defaultShell, "no such shell; choose one of "
+                        + String.join(", ", modules.keySet()));
             }
-            PolicyHolder holder = policyFile != null ? PolicyHolder.fromFile(policyFile, limits)
+            PolicyHolder holder = policyFile != null ? PolicyHolder.fromFile(policyFile, limits, users)
                     : PolicyHolder.fixed(policy != null ? policy : Policy.openTo(tenant, limits));
             WasmEngine chosen = engine != null ? engine : WasmEngineProvider.choose(engineName).create();
             AuditLog audit;
             try {
                 audit = auditFile != null ? AuditLog.open(auditFile, auditFsync) : AuditLog.disabled();
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
+                chosen.close();
+                throw new SetupException("audit", auditFile.toString(), "cannot open it for appending (" + e.getMessage()
+                        + "); choose a file this user (" + System.getProperty("user.name") + ") can write");
+            } catch (RuntimeException e) {
                 chosen.close();
                 throw e;
             }
@@ -466,8 +568,8 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             ShellCatalog catalog = null;
             try {
                 catalog = ShellCatalog.load(runtime, modules, limits.maxMemoryBytes());
-                UnixSocketListener listener = UnixSocketListener.bind(socket, socketMode);
-                return new OpshellServer(this, runtime, catalog, listener, holder, audit);
+                UnixSocketListener listener = UnixSocketListener.bind(socket, socketMode, group);
+                return new OpshellServer(this, runtime, catalog, listener, holder, audit, users);
             } catch (IOException | ShellLoadException | RuntimeException e) {
                 if (catalog != null) {
                     catalog.close();
@@ -475,6 +577,18 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
                 runtime.close();
                 audit.close();
                 throw e;
+            }
+        }
+
+        /** The audit file's directory must exist: a typo there should stop the start, not the first change. */
+        private static void checkAuditFile(Path file) throws SetupException {
+            Path dir = file.toAbsolutePath().getParent();
+            if (!Files.isDirectory(dir)) {
+                throw new SetupException("audit", file.toString(), "directory " + dir + " does not exist; create it (mkdir -p "
+                        + dir + ") or choose another path");
+            }
+            if (Files.isDirectory(file)) {
+                throw new SetupException("audit", file.toString(), "is a directory; give a file path, e.g. " + file.resolve("audit.jsonl"));
             }
         }
     }

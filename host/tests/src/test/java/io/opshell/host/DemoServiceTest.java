@@ -30,11 +30,8 @@ class DemoServiceTest {
 
     @Test
     void theQueueDrainsOnceAnOperatorSpeedsTheWorkerUp() throws Exception {
-        Path dir = Files.createTempDirectory(Path.of("/tmp"), "opsh-demo");
-        Path socket = dir.resolve("s");
-        Path audit = dir.resolve("audit.jsonl");
-        try (ServerProcess demo = ServerProcess.start(socket, dir.resolve("log"), "demo", "--socket", socket.toString(),
-                "--audit", audit.toString())) {
+        try (ServerProcess demo = ServerProcess.demo()) {
+            Path socket = demo.socket();
             assertThat(plain(socket, "call orders.enqueue 500\n")).startsWith("queued; depth ");
             long before = depth(socket);
             assertThat(before).as("at 200 ms an order, 500 take 100 s").isGreaterThan(400);
@@ -47,16 +44,9 @@ class DemoServiceTest {
                 }
             })).as("the queue drains once the worker is fast").isTrue();
             assertThat(plain(socket, "get orders.processed\n")).isEqualTo("500\n");
-            assertThat(Files.readString(audit)).contains("\"event\":\"field\"", "\"field\":\"orders.worker-delay-ms\"",
-                    "\"old\":\"200\",\"new\":\"0\"", "\"event\":\"call\"", "\"action\":\"orders.enqueue\"");
-            assertThat(demo.stop()).isZero();
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path p : files.toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-            Files.deleteIfExists(dir);
+            assertThat(Files.readString(demo.path(ServerProcess.AUDIT))).contains("\"event\":\"field\"",
+                    "\"field\":\"orders.worker-delay-ms\"", "\"old\":\"200\",\"new\":\"0\"", "\"event\":\"call\"",
+                    "\"action\":\"orders.enqueue\"");
         }
     }
 }

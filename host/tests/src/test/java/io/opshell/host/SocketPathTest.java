@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opshell.host.net.UnixSocketListener;
 import io.opshell.host.support.TestServer;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -65,8 +64,9 @@ class SocketPathTest {
         Files.writeString(file, "precious");
         try {
             assertThatThrownBy(() -> OpshellServer.builder().socket(file).start())
-                    .isInstanceOf(FileAlreadyExistsException.class)
-                    .hasMessageContaining("not a socket");
+                    .isInstanceOf(SetupException.class)
+                    .hasMessage("socket " + file + ": exists and is not a socket; refusing to replace it; move it away"
+                            + " or choose another path");
             assertThat(file).hasContent("precious");
         } finally {
             Files.delete(file);

@@ -1,9 +1,8 @@
 package io.opshell.host.session;
 
 import io.opshell.host.OperatorIdentity;
-import io.opshell.host.ServerStats;
+import io.opshell.host.metrics.OpshellMetrics;
 import io.opshell.host.policy.PolicyException;
-import io.opshell.host.wasm.WasmRuntime;
 import java.util.Map;
 
 /**
@@ -12,14 +11,12 @@ import java.util.Map;
  */
 final class AdminCommands {
     private final ServerControl server;
-    private final ServerStats stats;
-    private final WasmRuntime runtime;
+    private final OpshellMetrics metrics;
     private final SessionAudit audit;
 
-    AdminCommands(ServerControl server, ServerStats stats, WasmRuntime runtime, SessionAudit audit) {
+    AdminCommands(ServerControl server, OpshellMetrics metrics, SessionAudit audit) {
         this.server = server;
-        this.stats = stats;
-        this.runtime = runtime;
+        this.metrics = metrics;
         this.audit = audit;
     }
 
@@ -29,10 +26,7 @@ final class AdminCommands {
             case "sessions" -> sessions();
             case "kill" -> kill(arg, caller);
             case "reload" -> reload();
-            case "stats" -> "sessions_open " + server.openSessions() + "\nsessions_opened " + stats.sessionsOpened.get()
-                    + "\ncommands " + stats.commands.get() + "\nconnections_refused " + stats.connectionsRefused.get()
-                    + "\nrate_limited " + stats.rateLimited.get() + "\npermission_denied " + stats.permissionDenied.get()
-                    + "\ntraps " + stats.traps.get() + "\nshell_instances " + runtime.liveInstances();
+            case "stats" -> metrics.snapshot().lines(); // the numbers /metrics and JMX show
             default -> throw new IllegalArgumentException("not an admin command: " + command);
         };
     }

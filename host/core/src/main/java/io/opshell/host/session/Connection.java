@@ -39,10 +39,9 @@ final class Connection {
     }
 
     /** Who is on the other end, from the socket's peer credentials. */
-    OperatorIdentity identify() throws IOException {
+    OperatorIdentity identify(UnixUsers users) throws IOException {
         AFUNIXSocketCredentials creds = socket.getPeerCredentials();
-        long uid = creds.getUid();
-        return new OperatorIdentity(uid, creds.getGid(), creds.getPid(), UnixUsers.nameOf(uid));
+        return users.identify(creds.getUid(), creds.getGid(), creds.getPid());
     }
 
     /** Reads what has arrived, waiting at most {@code timeoutMillis}: bytes read, -1 at end of input, or {@link #TIMED_OUT}. */

@@ -56,7 +56,7 @@ final class HostCommands {
         this.slot = slot;
         this.access = access;
         this.audit = audit;
-        this.admin = new AdminCommands(server, services.stats(), services.runtime(), audit);
+        this.admin = new AdminCommands(server, services.metrics(), audit);
     }
 
     /**

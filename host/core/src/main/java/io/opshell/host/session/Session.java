@@ -98,9 +98,8 @@ public final class Session implements Runnable {
         SessionAudit audit = null;
         try {
             connection = new Connection(socket);
-            var identity = connection.identify();
-            context = new SessionContext(id, identity, UnixUsers.groupsOf(identity.user(), identity.gid()), services.policy(),
-                    services.stats());
+            var identity = connection.identify(services.users());
+            context = new SessionContext(id, identity, services.users().groups(identity), services.policy(), services.metrics());
             audit = new SessionAudit(services.audit(), context);
             serve(audit);
         } catch (Connection.WriteTimeout e) {
@@ -154,7 +153,7 @@ public final class Session implements Runnable {
         }
         Admission.Decision decision = Admission.decide(context, services, server);
         if (!decision.admitted()) {
-            services.stats().connectionsRefused.incrementAndGet();
+            services.metrics().connectionRefused();
             closeReason = decision.refusal();
             audit.record("refused", Map.of("reason", decision.refusal()));
             replies.notice("error: " + decision.refusal(), true);
@@ -165,7 +164,7 @@ public final class Session implements Runnable {
         SessionLimits limits = terms.limits();
         context.tenant(terms.tenant());
         admitted = true;
-        services.stats().sessionsOpened.incrementAndGet();
+        services.metrics().sessionOpened();
         audit.record("open", Map.of("pid", context.identity().pid(), "role", terms.profile().role().toString(),
                 "shell", terms.shell().name(), "mode", replies.mode().toString()));
         log.info("session {} opened by {} (uid {}, pid {}) as {}", id, context.identity().user(), context.identity().uid(),
@@ -174,7 +173,7 @@ public final class Session implements Runnable {
         replies.notice(Admission.banner(context, terms), false);
         StateAccess access = new ApplicationAccess(new SessionStateAccess(services.store(), context, java.util.Map.of(),
                 services.audit(), services.maxKeysListed()), services.surface(), context, audit);
-        slot = new ShellSlot(context, access, limits, services.stats());
+        slot = new ShellSlot(context, access, limits, services.metrics());
         if (!slot.start(terms.shell(), replies)) {
             closeReason = "shell failed to start: " + slot.lastFault();
             connection.write(replies.take());
@@ -325,7 +324,7 @@ public final class Session implements Runnable {
                     if (!runBatch(batch, false)) {
                         return false;
                     }
-                    services.stats().rateLimited.incrementAndGet();
+                    services.metrics().rateLimited();
                     dropped.add(line.text());
                     dropReason = gate.refusal();
                     continue;

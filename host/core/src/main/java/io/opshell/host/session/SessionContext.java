@@ -3,7 +3,7 @@ package io.opshell.host.session;
 import io.opshell.abi.AbiError;
 import io.opshell.abi.AbiException;
 import io.opshell.host.OperatorIdentity;
-import io.opshell.host.ServerStats;
+import io.opshell.host.metrics.OpshellMetrics;
 import io.opshell.host.policy.Policy;
 import io.opshell.host.policy.PolicyHolder;
 import io.opshell.host.policy.Profile;
@@ -23,7 +23,7 @@ public final class SessionContext implements SessionStateAccess.SessionView {
     private final OperatorIdentity identity;
     private final Set<String> groups;
     private final PolicyHolder policy;
-    private final ServerStats stats;
+    private final OpshellMetrics metrics;
     private final long openedNanos = System.nanoTime();
     private final AtomicLong commands = new AtomicLong();
     private volatile String tenant;
@@ -31,12 +31,12 @@ public final class SessionContext implements SessionStateAccess.SessionView {
     private Policy resolvedPolicy;
     private Optional<Profile> resolvedProfile = Optional.empty();
 
-    SessionContext(long id, OperatorIdentity identity, Set<String> groups, PolicyHolder policy, ServerStats stats) {
+    SessionContext(long id, OperatorIdentity identity, Set<String> groups, PolicyHolder policy, OpshellMetrics metrics) {
         this.id = id;
         this.identity = identity;
         this.groups = groups;
         this.policy = policy;
-        this.stats = stats;
+        this.metrics = metrics;
     }
 
     @Override
@@ -83,7 +83,7 @@ public final class SessionContext implements SessionStateAccess.SessionView {
 
     void commandsRun(int n) {
         commands.addAndGet(n);
-        stats.commands.addAndGet(n);
+        metrics.commands(n);
     }
 
     /** The profile under the policy in force now, if the policy still admits the operator. */
@@ -108,6 +108,6 @@ public final class SessionContext implements SessionStateAccess.SessionView {
 
     @Override
     public void denied() {
-        stats.permissionDenied.incrementAndGet();
+        metrics.permissionDenied();
     }
 }

@@ -4,6 +4,7 @@ import io.opshell.host.AuditLog;
 import io.opshell.host.app.Surface;
 import io.opshell.host.ServerStats;
 import io.opshell.host.SessionLimits;
+import io.opshell.host.metrics.OpshellMetrics;
 import io.opshell.host.policy.PolicyHolder;
 import io.opshell.host.wasm.ShellModule;
 import io.opshell.host.wasm.WasmRuntime;
@@ -19,6 +20,8 @@ import java.util.Map;
  * @param defaultShell the shell a connection starts in (if its profile allows it)
  * @param limits       the server's limits (a profile's own limits apply once it is known)
  * @param bannerWait   how long a new connection's first line is awaited before the banner is shown
+ * @param users        peers' names and groups (the system's NSS unless the application gave another directory)
+ * @param metrics      where sessions report what they do: commands, step times, traps, denials
  */
 public record SessionServices(
         WasmRuntime runtime,
@@ -30,7 +33,9 @@ public record SessionServices(
         AuditLog audit,
         ServerStats stats,
         SessionLimits limits,
-        Duration bannerWait) {
+        Duration bannerWait,
+        UnixUsers users,
+        OpshellMetrics metrics) {
 
     /** Most keys one listing returns. */
     public int maxKeysListed() {

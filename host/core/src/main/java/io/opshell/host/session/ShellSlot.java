@@ -1,9 +1,9 @@
 package io.opshell.host.session;
 
 import io.opshell.abi.Abi;
-import io.opshell.host.ServerStats;
 import io.opshell.host.SessionLimits;
 import io.opshell.host.StateAccess;
+import io.opshell.host.metrics.OpshellMetrics;
 import io.opshell.host.wasm.GuestStdio;
 import io.opshell.host.wasm.ShellFault;
 import io.opshell.host.wasm.ShellInstance;
@@ -41,17 +41,17 @@ final class ShellSlot implements AutoCloseable {
     private final SessionContext context;
     private final StateAccess access;
     private final SessionLimits limits;
-    private final ServerStats stats;
+    private final OpshellMetrics metrics;
     private final GuestStdio stdio;
     private ShellModule module;
     private volatile ShellInstance shell;
     private String lastFault;
 
-    ShellSlot(SessionContext context, StateAccess access, SessionLimits limits, ServerStats stats) {
+    ShellSlot(SessionContext context, StateAccess access, SessionLimits limits, OpshellMetrics metrics) {
         this.context = context;
         this.access = access;
         this.limits = limits;
-        this.stats = stats;
+        this.metrics = metrics;
         this.stdio = new GuestStdio(limits.maxPendingInputBytes(), limits.maxOutputBytesPerStep());
     }
 
@@ -77,7 +77,7 @@ final class ShellSlot implements AutoCloseable {
             render(List.of(), replies);
             return true;
         } catch (ShellFault fault) {
-            stats.traps.incrementAndGet();
+            metrics.trapped();
             close();
             stdio.clearOutput();
             lastFault = fault.getMessage();
@@ -103,10 +103,13 @@ final class ShellSlot implements AutoCloseable {
         }
         context.commandsRun(lines.size());
         int control;
+        long started = System.nanoTime();
         try {
             control = shell.step();
+            metrics.stepTook(System.nanoTime() - started);
         } catch (ShellFault fault) {
-            stats.traps.incrementAndGet();
+            metrics.stepTook(System.nanoTime() - started);
+            metrics.trapped();
             log.info("shell {}: {}", module.name(), fault.getMessage());
             int answered = render(lines, replies);
             close();

@@ -1,55 +1,55 @@
 package io.opshell.host.session;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.opshell.host.OperatorIdentity;
+import io.opshell.host.identity.Account;
+import io.opshell.host.identity.Group;
+import io.opshell.host.identity.UserDirectory;
 import java.util.LinkedHashSet;
-import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
-/** Names and groups from the system's user and group files, read on demand (small, and they change). */
-final class UnixUsers {
-    private static final Path PASSWD = Path.of("/etc/passwd");
-    private static final Path GROUP = Path.of("/etc/group");
+/**
+ * A peer's name and groups, as the {@link UserDirectory} says (the system's NSS unless the server
+ * was given another): what a policy's {@code groups:} match against. The uid and gid come from
+ * the socket's credentials and are the identity; names are looked up for display and matching.
+ */
+public final class UnixUsers {
+    private final UserDirectory directory;
 
-    private UnixUsers() {}
+    public UnixUsers(UserDirectory directory) {
+        this.directory = directory;
+    }
 
-    /** The login name of {@code uid}, or {@code "uid<N>"} when the user database has none. */
-    static String nameOf(long uid) {
-        for (String[] fields : entries(PASSWD)) {
-            if (fields.length > 2 && fields[2].equals(Long.toString(uid))) {
-                return fields[0];
-            }
-        }
-        return "uid" + uid;
+    /** The peer with its login name ({@code "uid<N>"} when the system has none). */
+    public OperatorIdentity identify(long uid, long gid, long pid) {
+        return new OperatorIdentity(uid, gid, pid, name(uid));
+    }
+
+    /** The login name of {@code uid}, or {@code "uid<N>"} when the system has none. */
+    public String name(long uid) {
+        return directory.user(uid).map(Account::name).orElse("uid" + uid);
     }
 
     /**
-     * The groups a peer is in, each as its number and (when the group file has it) its name: the
-     * primary gid from the peer's credentials, plus every group listing the user as a member.
+     * The groups a peer is in, each as its number and (where it has one) its name: the gid from
+     * the peer's credentials plus every group the system lists for the peer's user.
      */
-    static Set<String> groupsOf(String user, long gid) {
+    public Set<String> groups(OperatorIdentity who) {
         Set<String> groups = new LinkedHashSet<>();
-        groups.add(Long.toString(gid));
-        for (String[] fields : entries(GROUP)) {
-            if (fields.length < 3) {
-                continue;
-            }
-            boolean primary = fields[2].equals(Long.toString(gid));
-            boolean member = fields.length > 3 && List.of(fields[3].split(",")).contains(user);
-            if (primary || member) {
-                groups.add(fields[0]);
-                groups.add(fields[2]);
-            }
+        Optional<Account> account = directory.user(who.uid());
+        boolean credentialGidNamed = false;
+        for (Group g : account.map(Account::groups).orElse(java.util.List.of())) {
+            add(groups, g);
+            credentialGidNamed |= g.gid() == who.gid();
+        }
+        if (!credentialGidNamed) {
+            add(groups, directory.group(Long.toString(who.gid())).orElse(Group.of(who.gid(), null)));
         }
         return groups;
     }
 
-    private static List<String[]> entries(Path file) {
-        try {
-            return Files.readAllLines(file).stream().map(line -> line.split(":", -1)).toList();
-        } catch (IOException | RuntimeException e) {
-            return List.of(); // names are a courtesy; the uid and gid are the identity
-        }
+    private static void add(Set<String> groups, Group g) {
+        groups.add(Long.toString(g.gid()));
+        g.name().ifPresent(groups::add);
     }
 }

@@ -5,7 +5,7 @@ import io.opshell.host.app.Action;
 import io.opshell.host.app.Field;
 import io.opshell.host.app.FieldType;
 import io.opshell.host.policy.Role;
-import io.opshell.server.OpshellCli;
+import io.opshell.server.ServeCommand;
 import picocli.CommandLine.Command;
 
 /**
@@ -13,9 +13,9 @@ import picocli.CommandLine.Command;
  * embedded, to try opshell on a live service. Takes every option of {@code serve}. Its
  * declarations are the model of an embedding: read them next to README.md, "Embedding".
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = io.opshell.server.VersionProvider.class,
         description = "Run a small order-processing service with opshell embedded (takes serve's options).")
-public final class DemoCommand extends OpshellCli.Serve {
+public final class DemoCommand extends ServeCommand {
     private final OrderService orders = new OrderService();
 
     @Override

@@ -69,4 +69,25 @@ class PolicyFileTest {
         assertRejected("profiles: [{name: a, uids: [alice], role: admin, tenants: [t]}]", "uid 'alice' is not a number");
         assertRejected("profiles: [oops", "policy ");
     }
+
+    @Test
+    void mistakesNameTheLineAndColumn() {
+        assertRejected("profiles:\n  - name: a\n    role: admin\n    tennants: [x]\n",
+                " line 4, column 5: profile 'a': unknown field 'tennants'");
+        assertRejected("profiles:\n  - {name: a, role: admin, tenants: [t]}\n  - {name: b, role: admin, tenants: [t, 'x y']}\n",
+                " line 3, column 41: profile 'b': tenant 'x y' must be");
+        assertRejected("profiles:\n  - name: a\n    role: admin\n    tenants: [t]\n    limits:\n      step-ms: -5\n",
+                " line 6, column 16: profile 'a' limits: 'step-ms' must be a positive number");
+        assertRejected("profiles:\n- name: a\n  role: admin\n tenants: [t]\n",
+                " line 4, column 2: expected <block end>, but found '<block mapping start>'");
+        assertRejected("unknown: nobody\nprofiles: [{name: a, role: admin, tenants: [t]}]\n", " line 1, column 10: unknown:");
+    }
+
+    @Test
+    void aMissingFileSaysWhatToDo() throws Exception {
+        Path missing = Path.of("/nonexistent/policy.yaml");
+        assertThatThrownBy(() -> PolicyFile.load(missing, SessionLimits.DEFAULT)).isInstanceOf(PolicyException.class)
+                .hasMessage("policy /nonexistent/policy.yaml: no such file; create it (host/policy.example.yaml is an"
+                        + " example) or fix the path");
+    }
 }
