@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -37,6 +38,8 @@ final class BatchRun implements OpshellSession.Listener {
     static final Set<String> PIPELINED_SHELLS = Set.of("kv", "echo");
     /** After the last answer, how long the server has to close the session before the client does. */
     static final long CLOSE_WAIT_SECONDS = 10;
+    /** How long a feeder still reading its input may take to finish once the session has ended. */
+    static final long FEED_GRACE_MILLIS = 200;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -69,8 +72,25 @@ final class BatchRun implements OpshellSession.Listener {
             return OpshellClient.EXIT_NO_SESSION;
         }
         try (session) {
-            String outcome = feed(session, lines);
-            awaitEnd(session);
+            // The lines are fed on a thread of their own: a script's input may stay open after the
+            // server has ended the session, and the client must not wait on it then.
+            CompletableFuture<String> fed = CompletableFuture.supplyAsync(() -> feed(session, lines),
+                    command -> Thread.ofPlatform().daemon().name("opshell-feed").start(command));
+            CompletableFuture.anyOf(fed, session.ended()).join();
+            String outcome;
+            try {
+                // Ended by a last "quit": the feeder is about to see the end of its input too.
+                outcome = fed.get(FEED_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+                awaitEnd(session);
+            } catch (TimeoutException e) {
+                outcome = "error: the session ended before the input did; the rest of the input was not sent";
+            } catch (ExecutionException e) {
+                outcome = e.getCause().getMessage(); // reading the input failed: one error line
+                session.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                outcome = "error: interrupted";
+            }
             synchronized (this) {
                 out.flush();
                 if (outcome != null) {
@@ -158,7 +178,7 @@ final class BatchRun implements OpshellSession.Listener {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             session.close();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             throw new IllegalStateException(e);
         }
     }
