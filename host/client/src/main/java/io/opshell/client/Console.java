@@ -136,8 +136,12 @@ final class Console implements OpshellSession.Listener {
         return r;
     }
 
+    /** {@code $HOME/.opshell_history}, as a shell finds it ($HOME first: the JVM's user.home ignores it). */
     private static Path historyFile() {
-        String home = System.getProperty("user.home");
+        String home = System.getenv("HOME");
+        if (home == null || home.isEmpty()) {
+            home = System.getProperty("user.home");
+        }
         Path file = Path.of(home == null || home.isEmpty() ? "." : home, HISTORY_FILE);
         return Files.isDirectory(file.getParent()) ? file : Path.of(HISTORY_FILE);
     }
