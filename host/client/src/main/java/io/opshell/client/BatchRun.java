@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -116,16 +118,17 @@ final class BatchRun implements OpshellSession.Listener {
         Deque<Integer> inFlightSizes = new ArrayDeque<>();
         long inFlightBytes = 0;
         long lineNumber = 0;
-        for (String line; (line = lines.next()) != null; ) {
+        String line = lines.next();
+        while (line != null) {
             lineNumber++;
             if (session.hasEnded()) {
                 return "error: the session ended at line " + lineNumber + "; it and the lines after it were not sent";
             }
             String host = OpshellSession.hostCommandName(line);
-            int size = line.getBytes(StandardCharsets.UTF_8).length + 1;
-            boolean alone = stopOnError || host != null || linesAhead(info, shell) == 1;
-            while (!inFlight.isEmpty() && (alone || inFlight.size() >= linesAhead(info, shell)
-                    || inFlightBytes + size > bytesAhead(info))) {
+            int size = size(line);
+            int window = linesAhead(info, shell);
+            boolean alone = stopOnError || host != null || window == 1;
+            while (!inFlight.isEmpty() && (alone || inFlight.size() >= window || inFlightBytes + size > bytesAhead(info))) {
                 inFlight.poll().join();
                 inFlightBytes -= inFlightSizes.poll();
             }
@@ -136,17 +139,43 @@ final class BatchRun implements OpshellSession.Listener {
                     answer(Answer.local(line, false, "error: the client keeps the session in json mode; "
                             + "use --json for JSON output"));
                 }
+                line = lines.next();
+                continue;
+            }
+            if (!alone) {
+                // Lines already at hand go in one write: fewer system calls, and the server runs
+                // them in fewer steps.
+                List<String> batch = new ArrayList<>();
+                batch.add(line);
+                inFlightSizes.add(size);
+                inFlightBytes += size;
+                line = null;
+                while (inFlight.size() + batch.size() < window && lines.ready()) {
+                    String next = lines.next();
+                    int nextSize = size(next);
+                    if (OpshellSession.isHostCommand(next) || inFlightBytes + nextSize > bytesAhead(info)) {
+                        line = next; // it waits for its turn above
+                        break;
+                    }
+                    lineNumber++;
+                    batch.add(next);
+                    inFlightSizes.add(nextSize);
+                    inFlightBytes += nextSize;
+                }
+                List<CompletableFuture<Answer>> answers = session.send(batch);
+                sent += batch.size();
+                inFlight.addAll(answers);
+                last = answers.get(answers.size() - 1);
+                if (line == null) {
+                    line = lines.next();
+                } else {
+                    lineNumber--; // counted again at the top
+                }
                 continue;
             }
             CompletableFuture<Answer> answer = session.send(line);
             sent++;
             last = answer;
-            if (!alone) {
-                inFlight.add(answer);
-                inFlightSizes.add(size);
-                inFlightBytes += size;
-                continue;
-            }
             Answer a = answer.join();
             if ("shell".equals(host) && a.ok() && a.output().startsWith("opshell: shell ")) {
                 shell = a.output().substring("opshell: shell ".length()).trim();
@@ -157,8 +186,13 @@ final class BatchRun implements OpshellSession.Listener {
             if (OpshellSession.isHostQuit(line)) {
                 return lines.next() == null ? null : "error: \\quit at line " + lineNumber + "; the lines after it were not sent";
             }
+            line = lines.next();
         }
         return null;
+    }
+
+    private static int size(String line) {
+        return line.getBytes(StandardCharsets.UTF_8).length + 1;
     }
 
     /**

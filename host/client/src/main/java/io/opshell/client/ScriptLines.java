@@ -19,6 +19,9 @@ abstract class ScriptLines {
     /** The next line without its newline, or null when there are no more. */
     abstract String next();
 
+    /** Whether {@link #next} has a whole line at hand, without waiting for input. */
+    abstract boolean ready();
+
     static ScriptLines of(List<String> commands) {
         Iterator<String> lines = commands.stream()
                 .flatMap(c -> Arrays.stream((c.endsWith("\n") ? c.substring(0, c.length() - 1) : c).split("\n", -1)))
@@ -27,6 +30,11 @@ abstract class ScriptLines {
             @Override
             String next() {
                 return lines.hasNext() ? lines.next() : null;
+            }
+
+            @Override
+            boolean ready() {
+                return lines.hasNext();
             }
         };
     }
@@ -38,6 +46,16 @@ abstract class ScriptLines {
             private int pos;
             private int len;
             private boolean eof;
+
+            @Override
+            boolean ready() {
+                for (int i = pos; i < len; i++) {
+                    if (buf[i] == '\n') {
+                        return true;
+                    }
+                }
+                return false;
+            }
 
             @Override
             String next() {
