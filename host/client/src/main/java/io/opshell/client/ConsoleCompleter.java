@@ -77,7 +77,9 @@ final class ConsoleCompleter implements Completer {
 
     /** Asks the host to complete {@code request}'s last word; each candidate gets {@code open} and {@code close} around it. */
     private void fromHost(String request, String open, String close, List<Candidate> candidates) {
-        if (session.hasEnded()) {
+        if (session.hasEnded() || request.endsWith(" ")) {
+            // An empty last word: the server trims the request and would complete the word before
+            // it instead (\shell Tab would insert "\shell" again), so there is nothing to ask yet.
             return;
         }
         try {
