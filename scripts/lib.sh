@@ -59,7 +59,7 @@ opshell_stale() {
 # Rebuilds (without tests) when any source is newer than the runnable jars (server and client).
 opshell_build_if_stale() {
   local inputs=(pom.xml guest-abi state-store shells host/pom.xml host/core host/wasmtime host/server)
-  if ! opshell_stale "$OPSHELL_JAR" "${inputs[@]}" && ! opshell_stale "$OPSHELL_CLIENT_JAR" pom.xml host/pom.xml host/client; then
+  if ! opshell_stale "$OPSHELL_JAR" "${inputs[@]}" && ! opshell_stale "$OPSHELL_CLIENT_JAR" pom.xml host/pom.xml host/client/pom.xml host/client/src; then
     return 0
   fi
   echo "building opshell..." >&2
@@ -70,7 +70,7 @@ opshell_build_if_stale() {
 
 # The client alone (scripts/connect): it depends on no other module of the project.
 opshell_build_client_if_stale() {
-  opshell_stale "$OPSHELL_CLIENT_JAR" pom.xml host/pom.xml host/client || return 0
+  opshell_stale "$OPSHELL_CLIENT_JAR" pom.xml host/pom.xml host/client/pom.xml host/client/src || return 0
   echo "building the opshell client..." >&2
   [ -n "${MAVEN_OPTS:-}" ] || opshell_maven_opts
   (cd "$OPSHELL_ROOT" && mvn -q -B package -DskipTests -pl host/client -am >&2) || { echo "error: build failed" >&2; exit 1; }
