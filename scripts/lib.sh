@@ -1,6 +1,16 @@
-# Shared by the scripts: the project root, the JDK to use, and the build-if-stale step.
+# Shared by the scripts: the project root, the JDK to use, and the build-if-stale steps.
 # shellcheck shell=bash
 OPSHELL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# A JDK's feature version (21, 25): from its release file, else by asking it (a JVM start).
+opshell_jdk_version() {
+  local version
+  version=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$1/release" 2>/dev/null)
+  if [ -z "$version" ]; then
+    version=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+  fi
+  echo "${version%%.*}"
+}
 
 # A JDK >= 21: OPSHELL_JAVA_HOME or JAVA_HOME when it is one, else the first under /usr/lib/jvm
 # (Temurin first). The jar's own launcher (io.opshell.server.Launcher) looks in the same places.
@@ -8,8 +18,8 @@ opshell_java_home() {
   local candidate version
   for candidate in "${OPSHELL_JAVA_HOME:-}" "${JAVA_HOME:-}" /usr/lib/jvm/temurin-*-jdk-* /usr/lib/jvm/*; do
     [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
-    version=$("$candidate/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
-    if [ -n "$version" ] && [ "${version%%.*}" -ge 21 ] 2>/dev/null; then
+    version=$(opshell_jdk_version "$candidate")
+    if [ -n "$version" ] && [ "$version" -ge 21 ] 2>/dev/null; then
       echo "$candidate"
       return 0
     fi
@@ -19,8 +29,17 @@ opshell_java_home() {
 }
 
 opshell_setup_java() {
+  opshell_use_java
+  opshell_maven_opts
+}
+
+# JAVA_HOME and PATH only: no JVM is started (scripts/connect starts fast).
+opshell_use_java() {
   JAVA_HOME=$(opshell_java_home) || exit 1
   export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+}
+
+opshell_maven_opts() {
   # Maven's own Guava warns about sun.misc.Unsafe on JDK 23+; the option exists only there.
   if [ -z "${MAVEN_OPTS:-}" ] && java --sun-misc-unsafe-memory-access=allow -version >/dev/null 2>&1; then
     export MAVEN_OPTS="--sun-misc-unsafe-memory-access=allow"
@@ -28,20 +47,39 @@ opshell_setup_java() {
 }
 
 OPSHELL_JAR="$OPSHELL_ROOT/host/server/target/opshell.jar"
+OPSHELL_CLIENT_JAR="$OPSHELL_ROOT/host/client/target/opshell-client.jar"
+OPSHELL_SERVER_INPUTS=(pom.xml guest-abi state-store shells host/pom.xml host/core host/wasmtime host/server)
+OPSHELL_CLIENT_INPUTS=(pom.xml host/pom.xml host/client/pom.xml host/client/src)
 
-# Whether the runnable jar exists and no source is newer than it.
-opshell_jar_fresh() {
-  local inputs=(pom.xml guest-abi state-store shells host/pom.xml host/core host/wasmtime host/server)
-  [ -f "$OPSHELL_JAR" ] && [ -z "$(cd "$OPSHELL_ROOT" && find "${inputs[@]}" -newer "$OPSHELL_JAR" \
-        -not -path '*/target/*' -type f -print -quit)" ]
+# True (0) when JAR is missing or a file under the INPUTs (paths from the root) is newer than it.
+opshell_stale() {
+  local jar=$1
+  shift
+  [ -f "$jar" ] || return 0
+  [ -n "$(cd "$OPSHELL_ROOT" && find "$@" -newer "$jar" -not -path '*/target/*' -type f -print -quit)" ]
 }
 
-# Rebuilds (without tests) when any source is newer than the runnable jar.
+# Whether the server's runnable jar exists and no source is newer than it.
+opshell_jar_fresh() {
+  ! opshell_stale "$OPSHELL_JAR" "${OPSHELL_SERVER_INPUTS[@]}"
+}
+
+# Rebuilds (without tests) when any source is newer than the runnable jars (server and client).
 opshell_build_if_stale() {
-  if opshell_jar_fresh; then
+  if opshell_jar_fresh && ! opshell_stale "$OPSHELL_CLIENT_JAR" "${OPSHELL_CLIENT_INPUTS[@]}"; then
     return 0
   fi
   echo "building opshell..." >&2
-  (cd "$OPSHELL_ROOT" && mvn -q -B package -DskipTests) || { echo "error: build failed" >&2; exit 1; }
-  touch "$OPSHELL_JAR"
+  [ -n "${MAVEN_OPTS:-}" ] || opshell_maven_opts
+  (cd "$OPSHELL_ROOT" && mvn -q -B package -DskipTests >&2) || { echo "error: build failed" >&2; exit 1; }
+  touch "$OPSHELL_JAR" "$OPSHELL_CLIENT_JAR"
+}
+
+# The client alone (scripts/connect): it depends on no other module of the project.
+opshell_build_client_if_stale() {
+  opshell_stale "$OPSHELL_CLIENT_JAR" "${OPSHELL_CLIENT_INPUTS[@]}" || return 0
+  echo "building the opshell client..." >&2
+  [ -n "${MAVEN_OPTS:-}" ] || opshell_maven_opts
+  (cd "$OPSHELL_ROOT" && mvn -q -B package -DskipTests -pl host/client -am >&2) || { echo "error: build failed" >&2; exit 1; }
+  touch "$OPSHELL_CLIENT_JAR"
 }

@@ -69,6 +69,8 @@ final class HostCommands {
         String[] words = command.split("\\s+", 2);
         String name = words[0];
         String arg = words.length > 1 ? words[1].trim() : "";
+        // What follows "\complete " as typed: a trailing space means "complete the next word".
+        String typed = input.startsWith("\\complete ") ? input.substring("\\complete ".length()) : arg;
         Optional<Profile> current = context.currentProfile();
         if (current.isEmpty()) {
             replies.hostAnswer(input, "error: the policy no longer admits you; closing the session", false);
@@ -91,8 +93,10 @@ final class HostCommands {
                 }
             }
             case "interrupt" -> interrupt(input, arg, replies);
-            case "complete" -> replies.hostAnswer(input, String.join("\n", complete(arg, p)), true);
+            case "complete" -> replies.hostAnswer(input, String.join("\n", complete(typed, p)), true);
             case "quit", "q", "exit" -> {
+                replies.closing();
+                replies.hostAnswer(input, "bye", true);
                 return false;
             }
             case "sessions", "kill", "reload", "stats" -> {
@@ -122,7 +126,7 @@ final class HostCommands {
             replies.hostAnswer(input, "error: no shell named '" + arg + "' for you; shells: " + String.join(", ", allowed), false);
             return true;
         }
-        replies.hostAnswer(input, "opshell: shell " + arg, true);
+        replies.shellChanged(input, "opshell: shell " + arg, arg);
         audit.record("shell", Map.of("shell", arg));
         return slot.start(next, replies);
     }

@@ -13,7 +13,10 @@ import java.util.List;
  * timeout.
  */
 final class InputLines {
-    /** One input line: its bytes including the newline (none for the last line at end of input). */
+    /**
+     * One input line: its bytes including the newline (none for the last line at end of input); of
+     * a line too long to keep, only its first {@link #HEAD_BYTES} bytes, to name it in the error.
+     */
     record Line(byte[] bytes, long length, boolean tooLong) {
         /** The text without its line terminator, for host commands and json answers. */
         String text() {
@@ -32,7 +35,12 @@ final class InputLines {
         }
     }
 
+    /** What is kept of a line too long to run, to tell the operator which one it was. */
+    static final int HEAD_BYTES = 40;
+
     private final int maxLineBytes;
+    /** The start of the line being dropped, once it passed the limit. */
+    private byte[] head = new byte[0];
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private long partialLength;
     private long partialSinceNanos;
@@ -75,19 +83,30 @@ final class InputLines {
     }
 
     private void keep(byte[] buf, int from, int to) {
+        long before = partialLength;
         partialLength += to - from;
         if (partialLength <= maxLineBytes) {
             partial.write(buf, from, to - from);
-        } else {
-            partial.reset(); // over the limit: only its length is kept
+        } else if (before <= maxLineBytes) {
+            // It just passed the limit: keep only its first bytes, to name it, and its length.
+            partial.write(buf, from, Math.min(to - from, HEAD_BYTES));
+            head = firstBytes(partial.toByteArray(), 0, partial.size());
+            partial.reset();
         }
+    }
+
+    private static byte[] firstBytes(byte[] b, int from, int to) {
+        return java.util.Arrays.copyOfRange(b, from, from + Math.min(HEAD_BYTES, to - from));
     }
 
     private Line take(byte[] buf, int from, int to) {
         long length = partialLength + (to - from);
         Line line;
         if (length > maxLineBytes + 1) { // + 1: the newline does not count against the limit
-            line = new Line(new byte[0], length, true);
+            byte[] first = head.length > 0 ? head
+                    : partial.size() > 0 ? firstBytes(partial.toByteArray(), 0, partial.size()) : firstBytes(buf, from, to);
+            line = new Line(first, length, true);
+            head = new byte[0];
         } else if (partialLength == 0) {
             line = new Line(java.util.Arrays.copyOfRange(buf, from, to), length, false);
         } else {

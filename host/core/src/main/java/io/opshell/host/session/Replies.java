@@ -106,6 +106,25 @@ final class Replies {
         promptOwed = true;
     }
 
+    /**
+     * The shell in use changed ({@code input} the host command that changed it, or null when the
+     * shell closed and the session went back to its first one): in json mode the object names the
+     * shell now in use, so a client can follow.
+     */
+    void shellChanged(String input, String text, String shell) {
+        payPrompt();
+        switch (mode) {
+            case JSON -> json(input, true, false, text, shell);
+            case PLAIN -> {
+                if (input != null) {
+                    line(text);
+                }
+            }
+            case INTERACTIVE -> line(text);
+        }
+        promptOwed = input != null;
+    }
+
     /** Lines that did not run, each answered with {@code error: <why>}, summed up as one line outside json. */
     void notRun(List<String> inputs, String what, String why) {
         if (inputs.isEmpty()) {
@@ -212,6 +231,10 @@ final class Replies {
     }
 
     private void json(String input, boolean ok, boolean more, String output) {
+        json(input, ok, more, output, null);
+    }
+
+    private void json(String input, boolean ok, boolean more, String output, String shell) {
         StringBuilder s = new StringBuilder(output.length() + 48).append('{');
         if (input != null) {
             s.append("\"input\":");
@@ -224,6 +247,10 @@ final class Replies {
         }
         s.append(",\"output\":");
         Json.quote(output, s);
+        if (shell != null) {
+            s.append(",\"shell\":");
+            Json.quote(shell, s);
+        }
         s.append("}\n");
         byte[] b = s.toString().getBytes(StandardCharsets.UTF_8);
         out.write(b, 0, b.length);

@@ -156,8 +156,8 @@ public final class Session implements Runnable {
             services.metrics().connectionRefused();
             closeReason = decision.refusal();
             audit.record("refused", Map.of("reason", decision.refusal()));
-            replies.notice("error: " + decision.refusal(), true);
-            connection.write(replies.take());
+            // Plain text in every mode, as the listener's own refusals: the peer is not admitted to any mode.
+            connection.write(("error: " + decision.refusal() + "\n").getBytes(StandardCharsets.UTF_8));
             return;
         }
         Admission.Terms terms = decision.terms();
@@ -310,12 +310,13 @@ public final class Session implements Runnable {
             List<InputLines.Line> batch = new ArrayList<>();
             List<String> dropped = new ArrayList<>();
             String dropReason = null;
-            for (InputLines.Line line : input) {
+            for (int at = 0; at < input.size(); at++) {
+                InputLines.Line line = input.get(at);
                 if (line.tooLong()) {
                     if (!runBatch(batch, false)) {
                         return false;
                     }
-                    replies.hostAnswer("", "error: line of " + line.length() + " bytes dropped: longer than "
+                    replies.hostAnswer(line.text() + "…", "error: line of " + line.length() + " bytes dropped: longer than "
                             + limits.maxLineBytes() + " bytes, your limit", false);
                     continue;
                 }
@@ -346,6 +347,8 @@ public final class Session implements Runnable {
                     context.commandsRun(1);
                     if (!commands.run(line.text(), replies)) {
                         replies.closing();
+                        replies.notRun(input.subList(at + 1, input.size()).stream().map(InputLines.Line::text).toList(),
+                                "not run", "the session closed");
                         closeReason = context.currentProfile().isEmpty() ? "no longer admitted by the policy" : "operator quit";
                         return false;
                     }
@@ -393,7 +396,8 @@ public final class Session implements Runnable {
             if (slot.module() != firstShell) {
                 // Leaving a shell switched to returns to the session's first one; the lines after
                 // the one that closed it run there.
-                replies.notice("opshell: left " + slot.module().name() + "; back in " + firstShell.name(), false);
+                replies.shellChanged(null, "opshell: left " + slot.module().name() + "; back in " + firstShell.name(),
+                        firstShell.name());
                 if (!slot.start(firstShell, replies)) {
                     closeReason = "shell failed to start: " + slot.lastFault();
                     return false;
