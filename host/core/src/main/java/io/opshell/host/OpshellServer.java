@@ -74,11 +74,11 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             CacheBuilder.newBuilder().expireAfterAccess(Duration.ofMinutes(1)).maximumSize(10_000).build();
 
     private OpshellServer(Builder b, WasmRuntime runtime, ShellCatalog catalog, UnixSocketListener listener,
-            PolicyHolder policy, AuditLog audit) {
+            PolicyHolder policy, AuditLog audit, int maxSessions) {
         this.runtime = runtime;
         this.catalog = catalog;
         this.listener = listener;
-        this.maxSessions = b.maxSessions;
+        this.maxSessions = maxSessions;
         this.policy = policy;
         this.audit = audit;
         this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, b.store, Map.copyOf(b.probes),
@@ -110,6 +110,21 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         return sessions.size();
     }
 
+    /** Sessions served at once: the builder's {@code maxSessions}, or less when the engine cannot hold that many. */
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /** The WebAssembly engine's name ({@code wasmtime}, {@code chicory}). */
+    public String engineName() {
+        return runtime.engine().name();
+    }
+
+    /** Shell instances waiting in the pools, ready for the next sessions. */
+    public int pooledShellInstances() {
+        return runtime.pooledInstances();
+    }
+
     private void acceptLoop() {
         while (!listener.isClosed()) {
             AFUNIXSocket socket;
@@ -136,7 +151,9 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         long id = nextSessionId.getAndIncrement();
         Session session = new Session(id, socket, services, this, this::forget);
         sessions.put(id, session);
-        Thread t = Thread.ofPlatform().name("opshell-session-" + id).unstarted(session);
+        // Guest code runs on the session thread: it gets the stack the engine asks for (0: the JVM's default).
+        Thread t = Thread.ofPlatform().name("opshell-session-" + id).stackSize(runtime.engine().guestThreadStackBytes())
+                .unstarted(session);
         sessionThreads.put(id, t);
         t.start();
     }
@@ -260,6 +277,9 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         terminated.countDown();
     }
 
+    /** Instances of each shell kept ready by default ({@link Builder#pool}). */
+    public static final int DEFAULT_POOL = 2;
+
     /** Configures and starts a server. */
     public static final class Builder {
         private Path socket = Path.of("opshell.sock");
@@ -271,6 +291,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         private String tenant = "default";
         private SessionLimits limits = SessionLimits.DEFAULT;
         private int maxSessions = 256;
+        private int pool = DEFAULT_POOL;
         private final Map<String, Probe> probes = new LinkedHashMap<>();
         private Path policyFile;
         private Policy policy;
@@ -377,10 +398,39 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             return this;
         }
 
+        /**
+         * Instances of each shell kept ready ahead of demand, so a connection's shell starts without
+         * paying instantiation; refilled in the background, one at a time. 0 turns pooling off.
+         * Default {@value OpshellServer#DEFAULT_POOL}.
+         */
+        public Builder pool(int perShell) {
+            if (perShell < 0) {
+                throw new IllegalArgumentException("pool must be 0 or more");
+            }
+            this.pool = perShell;
+            return this;
+        }
+
         /** Exposes an application operation to shells under {@code name} ({@code host.call}). */
         public Builder probe(String name, Probe probe) {
             probes.put(name, probe);
             return this;
+        }
+
+        /**
+         * {@link #maxSessions} or, when the engine cannot hold that many instances besides the
+         * pooled ones (wasmtime: memory mappings), what it can, with a warning: a session beyond
+         * it is refused with "server busy" instead of crashing the process.
+         */
+        private int clampedMaxSessions(WasmEngine engine, int shells) {
+            long capacity = (long) engine.instanceCapacity() - (long) pool * shells;
+            if (capacity >= maxSessions) {
+                return maxSessions;
+            }
+            int clamped = (int) Math.max(1, capacity);
+            log.warn("max sessions {} is more than the {} engine can hold in this process; serving at most {} sessions",
+                    maxSessions, engine.name(), clamped);
+            return clamped;
         }
 
         /**
@@ -411,12 +461,13 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
                 chosen.close();
                 throw e;
             }
-            WasmRuntime runtime = new WasmRuntime(chosen);
+            WasmRuntime runtime = new WasmRuntime(chosen, pool);
             ShellCatalog catalog = null;
             try {
                 catalog = ShellCatalog.load(runtime, modules, limits.maxMemoryBytes());
+                int sessionsMax = clampedMaxSessions(chosen, modules.size());
                 UnixSocketListener listener = UnixSocketListener.bind(socket, socketMode);
-                return new OpshellServer(this, runtime, catalog, listener, holder, audit);
+                return new OpshellServer(this, runtime, catalog, listener, holder, audit, sessionsMax);
             } catch (IOException | ShellLoadException | RuntimeException e) {
                 if (catalog != null) {
                     catalog.close();

@@ -57,6 +57,14 @@ public final class OpshellCli {
         @Option(names = "--max-sessions", defaultValue = "256", description = "connections served at once (default: ${DEFAULT-VALUE})")
         int maxSessions;
 
+        @Option(names = "--engine", description = "WebAssembly engine: wasmtime (default) or chicory (pure Java, fastest; "
+                + "give the JVM -XX:-DontCompileHugeMethods and -Xss8m, as scripts/run does)")
+        String engine;
+
+        @Option(names = "--pool", defaultValue = "" + OpshellServer.DEFAULT_POOL,
+                description = "instances of each shell kept ready ahead of demand; 0: none (default: ${DEFAULT-VALUE})")
+        int pool;
+
         @Option(names = "--max-session-s", defaultValue = "43200", description = "close sessions this long after they opened, s (default: ${DEFAULT-VALUE})")
         long maxSessionSeconds;
 
@@ -88,7 +96,11 @@ public final class OpshellCli {
                         .tenant(tenant)
                         .limits(limits)
                         .maxSessions(maxSessions)
+                        .pool(pool)
                         .audit(audit, auditFsync);
+                if (engine != null) {
+                    builder.engine(engine);
+                }
                 if (policy != null) {
                     builder.policyFile(policy);
                 }
@@ -112,7 +124,8 @@ public final class OpshellCli {
                 });
             }
             System.out.println("opshell listening on " + server.socketPath() + " (shells: "
-                    + String.join(", ", server.shells()) + "; default " + shell + ")");
+                    + String.join(", ", server.shells()) + "; default " + shell + "; engine " + server.engineName()
+                    + ", at most " + server.maxSessions() + " sessions)");
             System.out.println("audit log: " + audit.toAbsolutePath() + (policy != null ? "; policy: " + policy : ""));
             System.out.println("connect with: scripts/connect " + socket + "   (or: socat READLINE UNIX-CONNECT:" + socket
                     + "; Debian's socat lacks READLINE: rlwrap socat - UNIX-CONNECT:" + socket + ")");
