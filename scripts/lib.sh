@@ -27,10 +27,36 @@ opshell_setup_java() {
 }
 
 OPSHELL_JAR="$OPSHELL_ROOT/host/server/target/opshell.jar"
+# Native libraries the build extracted next to the jar (host/server/pom.xml), loaded from there.
+OPSHELL_NATIVE="$OPSHELL_ROOT/host/server/target/native"
+
+# The JVM flags the server runs with (README, "JVM flags"), one per line:
+# - the natives from $OPSHELL_NATIVE, so nothing is extracted into /tmp on any start (wasmtime-java
+#   tries java.library.path first; junixsocket takes an explicit file);
+# - no hsperfdata file in /tmp (which a killed JVM leaves behind; jcmd still attaches without it);
+# - for Chicory: huge guest functions JIT-compiled (the scheme shell is 3x slower without), and an
+#   8 MiB default stack, which virtual threads running guest code grow into (guest frames are Java
+#   frames; the scheme shell's nesting limits need it). Harmless for wasmtime.
+opshell_jvm_flags() {
+  echo "--enable-native-access=ALL-UNNAMED"
+  echo "-XX:-UsePerfData"
+  echo "-XX:-DontCompileHugeMethods"
+  echo "-Xss8m"
+  if [ -f "$OPSHELL_NATIVE/libwasmtime_jni.so" ]; then
+    echo "-Djava.library.path=$OPSHELL_NATIVE"
+  fi
+  local junix
+  for junix in "$OPSHELL_NATIVE"/libjunixsocket-native-*.so; do
+    if [ -f "$junix" ]; then
+      echo "-Dorg.newsclub.net.unix.library.override=$junix"
+      echo "-Dorg.newsclub.net.unix.library.override.force=true"
+    fi
+  done
+}
 
 # Rebuilds (without tests) when any source is newer than the runnable jar.
 opshell_build_if_stale() {
-  local inputs=(pom.xml guest-abi state-store shells host/pom.xml host/core host/wasmtime host/server)
+  local inputs=(pom.xml guest-abi state-store shells host/pom.xml host/core host/wasmtime host/chicory host/server)
   if [ -f "$OPSHELL_JAR" ] && [ -z "$(cd "$OPSHELL_ROOT" && find "${inputs[@]}" -newer "$OPSHELL_JAR" \
         -not -path '*/target/*' -type f -print -quit)" ]; then
     return 0
