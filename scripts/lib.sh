@@ -34,14 +34,14 @@ OPSHELL_NATIVE="$OPSHELL_ROOT/host/server/target/native"
 # - the natives from $OPSHELL_NATIVE, so nothing is extracted into /tmp on any start (wasmtime-java
 #   tries java.library.path first; junixsocket takes an explicit file);
 # - no hsperfdata file in /tmp (which a killed JVM leaves behind; jcmd still attaches without it);
-# - for Chicory: huge guest functions JIT-compiled (the scheme shell is 3x slower without), and an
-#   8 MiB default stack, which virtual threads running guest code grow into (guest frames are Java
+# - for Chicory: huge guest functions JIT-compiled (the scheme shell is 3x slower without), and a
+#   4 MiB default stack, which virtual threads running guest code grow into (guest frames are Java
 #   frames; the scheme shell's nesting limits need it). Harmless for wasmtime.
 opshell_jvm_flags() {
   echo "--enable-native-access=ALL-UNNAMED"
   echo "-XX:-UsePerfData"
   echo "-XX:-DontCompileHugeMethods"
-  echo "-Xss8m"
+  echo "-Xss4m"
   if [ -f "$OPSHELL_NATIVE/libwasmtime_jni.so" ]; then
     echo "-Djava.library.path=$OPSHELL_NATIVE"
   fi

@@ -58,7 +58,7 @@ public final class OpshellCli {
         int maxSessions;
 
         @Option(names = "--engine", description = "WebAssembly engine: wasmtime (default) or chicory (pure Java, fastest; "
-                + "give the JVM -XX:-DontCompileHugeMethods and -Xss8m, as scripts/run does)")
+                + "give the JVM -XX:-DontCompileHugeMethods and -Xss4m, as scripts/run does)")
         String engine;
 
         @Option(names = "--pool", defaultValue = "" + OpshellServer.DEFAULT_POOL,

@@ -22,11 +22,12 @@ import io.opshell.host.wasm.WasmEngine;
  */
 public final class ChicoryEngine implements WasmEngine {
     /**
-     * Stack for threads that run guest code. Measured with the scheme shell (its reader, compiler
-     * and printer nest up to 256 levels; deep recursion tests in {@code GuestStackTest}), with the
-     * guest's frames still interpreted by the JVM (the deepest case) and a margin of 2x.
+     * Stack for threads that run guest code. Measured with the scheme shell at its nesting caps
+     * (reader, compiler, evaluator and printer, 255 levels of lists, vectors, quasiquote and calls;
+     * {@code GuestStackTest}) in a fresh JVM, guest frames still interpreted (the deepest case):
+     * 512 KiB overflows at 200 levels, 1 MiB holds. 4 MiB leaves a margin of 4x.
      */
-    static final long GUEST_STACK_BYTES = 8L * 1024 * 1024;
+    static final long GUEST_STACK_BYTES = 4L * 1024 * 1024;
 
     private final Watchdog watchdog = new Watchdog();
     private volatile boolean closed;
