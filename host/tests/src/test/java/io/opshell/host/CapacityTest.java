@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opshell.host.support.ShellClient;
 import io.opshell.host.support.TestServer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,8 @@ class CapacityTest {
                     c.close();
                 }
             }
+            // Sessions end on their own threads once their clients are gone.
+            assertThat(TestServer.eventually(Duration.ofSeconds(60), () -> ts.server.sessionCount() == 0)).isTrue();
             try (ShellClient after = ts.kv()) {
                 assertThat(after.command("sum")).isEqualTo("1");
             }
