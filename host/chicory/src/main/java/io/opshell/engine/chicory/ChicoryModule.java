@@ -3,8 +3,7 @@ package io.opshell.engine.chicory;
 import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
-import com.dylibso.chicory.runtime.alloc.ExactMemAllocStrategy;
-import com.dylibso.chicory.runtime.alloc.MemAllocStrategy;
+import com.dylibso.chicory.runtime.alloc.DefaultMemAllocStrategy;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import io.opshell.host.wasm.GuestTrap;
@@ -19,8 +18,6 @@ import java.util.function.Function;
  */
 final class ChicoryModule implements io.opshell.host.wasm.WasmModule {
     private static final int PAGE_BYTES = 65_536;
-    /** Linear memory grows exactly as the guest asks: no spare capacity per idle instance. */
-    private static final MemAllocStrategy EXACT = new ExactMemAllocStrategy();
 
     private final WasmModule module;
     private final Function<Instance, Machine> machines;
@@ -52,7 +49,10 @@ final class ChicoryModule implements io.opshell.host.wasm.WasmModule {
                     .withImportValues(ChicoryInstance.importValues(imports, deadline))
                     .withMachineFactory(machines)
                     .withMemoryLimits(new MemoryLimits(declared.initialPages(), limitPages))
-                    .withMemoryFactory(limits -> new ByteArrayMemory(limits, EXACT))
+                    // Exactly the initial memory (no spare capacity per idle instance); growth doubles the
+                    // array up to the limit: growing it page by page would copy the memory on every page.
+                    .withMemoryFactory(limits -> new ByteArrayMemory(limits,
+                            new DefaultMemAllocStrategy((int) Math.min(Integer.MAX_VALUE, (long) limits.maximumPages() * PAGE_BYTES))))
                     .withStart(false) // no guest code outside a bounded call (modules with a start function are refused at load anyway)
                     .build();
             return new ChicoryInstance(instance, deadline);

@@ -86,10 +86,15 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         return module.newInstance(stdio, access, stepDeadline, memoryLimitBytes);
     }
 
-    /** Instantiates {@code module} now, for a session (counted as live at once). */
+    /**
+     * Instantiates {@code module} now, for a session (counted as live at once). The engine gets the
+     * shell's declared maximum, as a pooled instance does, so that a session's limit below it is
+     * enforced the same way whichever instance it gets: checked after every call.
+     */
     static ShellInstance create(ShellModule module, GuestStdio stdio, StateAccess access, Duration stepDeadline,
             long memoryLimitBytes) throws ShellFault {
         ShellInstance shell = new ShellInstance(module.runtime(), stdio, access, stepDeadline, memoryLimitBytes);
+        shell.instanceMemoryLimitBytes = Math.max(memoryLimitBytes, module.declaredMaxMemoryBytes());
         shell.counted = true;
         module.runtime().instanceOpened();
         try {
@@ -153,13 +158,13 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             imports.add(new HostImport(d.module(), d.name(), d.type(), args -> serve(handler, args)));
         }
         try {
-            instance = module.compiled().instantiate(imports, memoryLimitBytes);
+            instance = module.compiled().instantiate(imports, instanceMemoryLimitBytes);
         } catch (GuestTrap e) {
             throw new ShellFault("shell could not be instantiated: " + e.getMessage());
         }
         linearMemory = instance.memory(Abi.EXPORT_MEMORY).orElseThrow(() -> new ShellFault("no memory export"));
         guestMemory = new GuestMemory(linearMemory);
-        enforcedByEngine = instance.enforcesMemoryLimit();
+        enforcedByEngine = instance.enforcesMemoryLimit() && memoryLimitBytes >= instanceMemoryLimitBytes;
         versionFunc = export(Abi.EXPORT_VERSION);
         initFunc = export(Abi.EXPORT_INIT);
         stepFunc = export(Abi.EXPORT_STEP);

@@ -170,6 +170,11 @@ public final class ShellModule implements AutoCloseable {
         return ShellInstance.create(this, stdio, access, stepDeadline, memoryLimitBytes);
     }
 
+    /** The memory maximum the shell declares: what the engine is given for each instance. */
+    long declaredMaxMemoryBytes() {
+        return declaredMaxMemoryBytes;
+    }
+
     WasmRuntime runtime() {
         return runtime;
     }
