@@ -48,8 +48,34 @@ opshell_maven_opts() {
 
 OPSHELL_JAR="$OPSHELL_ROOT/host/server/target/opshell.jar"
 OPSHELL_CLIENT_JAR="$OPSHELL_ROOT/host/client/target/opshell-client.jar"
-OPSHELL_SERVER_INPUTS=(pom.xml guest-abi state-store shells host/pom.xml host/core host/wasmtime host/server)
+OPSHELL_SERVER_INPUTS=(pom.xml guest-abi state-store shells host/pom.xml host/core host/wasmtime host/chicory host/server)
 OPSHELL_CLIENT_INPUTS=(pom.xml host/pom.xml host/client/pom.xml host/client/src)
+# Native libraries the build extracted next to the jar (host/server/pom.xml), loaded from there.
+OPSHELL_NATIVE="$OPSHELL_ROOT/host/server/target/native"
+
+# The JVM flags the server runs with (README, "JVM flags"), one per line:
+# - the natives from $OPSHELL_NATIVE, so nothing is extracted into /tmp on any start (wasmtime-java
+#   tries java.library.path first; junixsocket takes an explicit file);
+# - no hsperfdata file in /tmp (which a killed JVM leaves behind; jcmd still attaches without it);
+# - for Chicory: huge guest functions JIT-compiled (the scheme shell is 3x slower without), and a
+#   4 MiB default stack, which virtual threads running guest code grow into (guest frames are Java
+#   frames; the scheme shell's nesting limits need it). Harmless for wasmtime.
+opshell_jvm_flags() {
+  echo "--enable-native-access=ALL-UNNAMED"
+  echo "-XX:-UsePerfData"
+  echo "-XX:-DontCompileHugeMethods"
+  echo "-Xss4m"
+  if [ -f "$OPSHELL_NATIVE/libwasmtime_jni.so" ]; then
+    echo "-Djava.library.path=$OPSHELL_NATIVE"
+  fi
+  local junix
+  for junix in "$OPSHELL_NATIVE"/libjunixsocket-native-*.so; do
+    if [ -f "$junix" ]; then
+      echo "-Dorg.newsclub.net.unix.library.override=$junix"
+      echo "-Dorg.newsclub.net.unix.library.override.force=true"
+    fi
+  done
+}
 
 # True (0) when JAR is missing or a file under the INPUTs (paths from the root) is newer than it.
 opshell_stale() {

@@ -90,11 +90,11 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             CacheBuilder.newBuilder().expireAfterAccess(Duration.ofMinutes(1)).maximumSize(10_000).build();
 
     private OpshellServer(Builder b, WasmRuntime runtime, ShellCatalog catalog, UnixSocketListener listener,
-            PolicyHolder policy, AuditLog audit, UserDirectory users) {
+            PolicyHolder policy, AuditLog audit, UserDirectory users, int maxSessions) {
         this.runtime = runtime;
         this.catalog = catalog;
         this.listener = listener;
-        this.maxSessions = b.maxSessions;
+        this.maxSessions = maxSessions;
         this.policy = policy;
         this.audit = audit;
         this.users = users;
@@ -128,6 +128,21 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         return sessions.size();
     }
 
+    /** Sessions served at once: the builder's {@code maxSessions}, or less when the engine cannot hold that many. */
+    public int maxSessions() {
+        return maxSessions;
+    }
+
+    /** The WebAssembly engine's name ({@code wasmtime}, {@code chicory}). */
+    public String engineName() {
+        return runtime.engine().name();
+    }
+
+    /** Shell instances waiting in the pools, ready for the next sessions. */
+    public int pooledShellInstances() {
+        return runtime.pooledInstances();
+    }
+
     private void acceptLoop() {
         while (!listener.isClosed()) {
             AFUNIXSocket socket;
@@ -154,7 +169,13 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         long id = nextSessionId.getAndIncrement();
         Session session = new Session(id, socket, services, this);
         sessions.put(id, session);
-        Thread t = Thread.ofPlatform().name("opshell-session-" + id).unstarted(() -> {
+        // Guest code runs on the session thread, a platform thread with the stack the engine asks for
+        // (0: the JVM's default). Not a virtual thread, even for an engine whose guest code could run
+        // on one: junixsocket 2.10 parks a virtual thread's blocking read on a poll job it runs through
+        // CompletableFuture.supplyAsync, and with idle sockets those parked sessions were measured to
+        // hang for good (every session in VirtualThreadPollerNaive, no poll job running).
+        Thread.Builder threads = Thread.ofPlatform().stackSize(runtime.engine().guestThreadStackBytes());
+        Thread t = threads.name("opshell-session-" + id).unstarted(() -> {
             try {
                 session.run();
             } finally {
@@ -354,6 +375,9 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         terminated.countDown();
     }
 
+    /** Instances of each shell kept ready by default ({@link Builder#pool}). */
+    public static final int DEFAULT_POOL = 2;
+
     /** Configures and starts a server. */
     public static final class Builder {
         private Path socket = Path.of("opshell.sock");
@@ -365,6 +389,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         private String tenant = "default";
         private SessionLimits limits = SessionLimits.DEFAULT;
         private int maxSessions = 256;
+        private int pool = DEFAULT_POOL;
         private final List<Field<?>> fields = new java.util.ArrayList<>();
         private final List<Action> actions = new java.util.ArrayList<>();
         private Path policyFile;
@@ -523,6 +548,35 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         }
 
         /**
+         * Instances of each shell kept ready ahead of demand, so a connection's shell starts without
+         * paying instantiation; refilled in the background, one at a time. 0 turns pooling off.
+         * Default {@value OpshellServer#DEFAULT_POOL}.
+         */
+        public Builder pool(int perShell) {
+            if (perShell < 0) {
+                throw new IllegalArgumentException("pool must be 0 or more");
+            }
+            this.pool = perShell;
+            return this;
+        }
+
+        /**
+         * {@link #maxSessions} or, when the engine cannot hold that many instances besides the
+         * pooled ones (wasmtime: memory mappings), what it can, with a warning: a session beyond
+         * it is refused with "server busy" instead of crashing the process.
+         */
+        private int clampedMaxSessions(WasmEngine engine, int shells) {
+            long capacity = (long) engine.instanceCapacity() - (long) pool * shells;
+            if (capacity >= maxSessions) {
+                return maxSessions;
+            }
+            int clamped = (int) Math.max(1, capacity);
+            log.warn("max sessions {} is more than the {} engine can hold in this process; serving at most {} sessions",
+                    maxSessions, engine.name(), clamped);
+            return clamped;
+        }
+
+        /**
          * Loads the shells, binds the socket and starts accepting.
          *
          * @throws ShellLoadException if a shell is refused (the message says why)
@@ -564,12 +618,13 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
                 chosen.close();
                 throw e;
             }
-            WasmRuntime runtime = new WasmRuntime(chosen);
+            WasmRuntime runtime = new WasmRuntime(chosen, pool);
             ShellCatalog catalog = null;
             try {
                 catalog = ShellCatalog.load(runtime, modules, limits.maxMemoryBytes());
+                int sessionsMax = clampedMaxSessions(chosen, modules.size());
                 UnixSocketListener listener = UnixSocketListener.bind(socket, socketMode, group);
-                return new OpshellServer(this, runtime, catalog, listener, holder, audit, users);
+                return new OpshellServer(this, runtime, catalog, listener, holder, audit, users, sessionsMax);
             } catch (IOException | ShellLoadException | RuntimeException e) {
                 if (catalog != null) {
                     catalog.close();

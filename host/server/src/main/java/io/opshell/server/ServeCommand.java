@@ -85,6 +85,14 @@ public class ServeCommand implements Callable<Integer> {
     @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "256", description = "connections served at once (default: ${DEFAULT-VALUE})")
     int maxSessions;
 
+    @Option(names = "--engine", paramLabel = "NAME", description = "WebAssembly engine: wasmtime (the default) or chicory "
+            + "(pure Java, fastest; give the JVM -XX:-DontCompileHugeMethods and -Xss4m, as scripts/run does)")
+    String engine;
+
+    @Option(names = "--pool", paramLabel = "N", defaultValue = "" + OpshellServer.DEFAULT_POOL,
+            description = "instances of each shell kept ready ahead of demand; 0: none (default: ${DEFAULT-VALUE})")
+    int pool;
+
     @Option(names = "--max-session-s", paramLabel = "N", defaultValue = "43200", description = "close sessions this long after they opened, s (default: ${DEFAULT-VALUE})")
     long maxSessionSeconds;
 
@@ -153,10 +161,14 @@ public class ServeCommand implements Callable<Integer> {
                     .tenant(tenant)
                     .limits(limits())
                     .maxSessions(maxSessions)
+                    .pool(pool)
                     .audit(auditFile, auditFsync)
                     .meterRegistry(registries);
             if (socketGroup != null) {
                 builder.socketGroup(socketGroup);
+            }
+            if (engine != null) {
+                builder.engine(engine);
             }
             if (policy != null) {
                 builder.policyFile(policy);
@@ -247,9 +259,9 @@ public class ServeCommand implements Callable<Integer> {
 
     private void announce(OpshellServer server, Path auditFile, MetricsEndpoint endpoint) {
         // "opshell listening on" is what scripts and the bench wait for.
-        log.info("opshell listening on {} (version {}; mode {}{}; shells: {}; default {})", server.socketPath(),
-                VersionProvider.version(), socketMode, socketGroup != null ? ", group " + socketGroup : "",
-                String.join(", ", server.shells()), shell);
+        log.info("opshell listening on {} (version {}; mode {}{}; shells: {}; default {}; engine {}, at most {} sessions)",
+                server.socketPath(), VersionProvider.version(), socketMode, socketGroup != null ? ", group " + socketGroup : "",
+                String.join(", ", server.shells()), shell, server.engineName(), server.maxSessions());
         log.info("audit log {}; {}", auditFile.toAbsolutePath(), policy != null ? "policy " + policy.toAbsolutePath()
                 : "no policy: whoever can open the socket is admin of tenant " + tenant);
         if (endpoint != null) {

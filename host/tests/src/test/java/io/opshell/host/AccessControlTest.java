@@ -53,7 +53,8 @@ class AccessControlTest {
                 role: read-write
                 tenants: [alpha]
                 shells: [scheme]
-                limits: {step-ms: 100, memory-mib: 4, bytes-per-second: 1024}
+                # step-ms: the limit must be hit by a runaway loop, never by the 6 MB string below on a busy machine or a cold JIT
+                limits: {step-ms: 500, memory-mib: 4, bytes-per-second: 1024}
             """;
 
     Path dir;
@@ -136,9 +137,9 @@ class AccessControlTest {
     @Test
     void aProfilesCpuMemoryAndInputRateLimitsApply() throws Exception {
         try (UserClient c = UserClient.connect(ts.socket(), TIGHT, TIGHT)) {
-            assertThat(c.readTo("scheme> ")).contains("shell scheme", "1 KiB/s in, 100 ms CPU/step, 4 MiB memory");
+            assertThat(c.readTo("scheme> ")).contains("shell scheme", "1 KiB/s in, 500 ms CPU/step, 4 MiB memory");
             assertThat(c.command("(define (spin) (spin)) (spin)", "scheme> "))
-                    .startsWith("error: shell exceeded the CPU limit of 100 ms per step;");
+                    .startsWith("error: shell exceeded the CPU limit of 500 ms per step;");
             // Memory is checked when the step returns: the answer was made, then the shell is replaced.
             assertThat(c.command("(string-length (make-string 6000000 #\\a))", "scheme> ")).isEqualTo("6000000\n");
             assertThat(c.readTo("scheme> ")).contains("error: shell grew its memory to ").contains("above the limit of 4096 KiB");

@@ -19,6 +19,12 @@ import org.junit.jupiter.api.TestFactory;
  */
 class SchemeProgramsTest {
     private static final Path CASES = Path.of("../../shells/scheme/tests");
+    /**
+     * The programs test the language, not the CPU limit (CpuDeadlineTest does): their loops of a
+     * million steps take 0.3 s on wasmtime and up to 3x that on Chicory, more on a busy machine
+     * or before the JIT has compiled the shell, so the default 1 s per step would make them flaky.
+     */
+    private static final SessionLimits PROGRAM_LIMITS = SessionLimits.DEFAULT.withStepDeadline(java.time.Duration.ofSeconds(10));
 
     @TestFactory
     Stream<DynamicTest> programs() throws Exception {
@@ -29,7 +35,7 @@ class SchemeProgramsTest {
         assertThat(programs).as("Scheme test programs in " + CASES.toAbsolutePath()).isNotEmpty();
         return programs.stream().map(program -> DynamicTest.dynamicTest(program.getFileName().toString(), () -> {
             Path expected = Path.of(program.toString().replaceFirst("\\.scm$", ".out"));
-            try (TestServer ts = TestServer.start(OpshellServer.builder().defaultShell("scheme"));
+            try (TestServer ts = TestServer.start(OpshellServer.builder().defaultShell("scheme").limits(PROGRAM_LIMITS));
                     ShellClient c = ShellClient.connect(ts.socket(), "")) {
                 c.sendBytes(Files.readAllBytes(program));
                 c.shutdownOutput();

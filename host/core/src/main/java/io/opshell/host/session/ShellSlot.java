@@ -72,7 +72,7 @@ final class ShellSlot implements AutoCloseable {
         context.shellName(next.name());
         replies.forgetPrompt();
         try {
-            shell = ShellInstance.start(next, stdio, access, limits.stepDeadline(), limits.maxMemoryBytes());
+            shell = next.newInstance(stdio, access, limits.stepDeadline(), limits.maxMemoryBytes());
             shell.init();
             render(List.of(), replies);
             return true;

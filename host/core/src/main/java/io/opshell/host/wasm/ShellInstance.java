@@ -28,10 +28,15 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     public static final int INTERRUPT_OPERATOR = 2;
 
     private final WasmRuntime runtime;
-    private final GuestStdio stdio;
-    private final StateAccess access;
-    private final Duration stepDeadline;
-    private final long memoryLimitBytes;
+    /** The session's, from {@link #bind}; a pooled instance has placeholders until then. */
+    private GuestStdio stdio;
+    private StateAccess access;
+    private Duration stepDeadline;
+    private long memoryLimitBytes;
+    /** The limit the engine was given at instantiation; the session's may be lower. */
+    private long instanceMemoryLimitBytes;
+    /** Counted in {@link WasmRuntime#liveInstances()}: bound to a session (not waiting in a pool). */
+    private boolean counted;
 
     private WasmInstance instance;
     private GuestMemory guestMemory;
@@ -66,18 +71,50 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         this.access = access;
         this.stepDeadline = stepDeadline;
         this.memoryLimitBytes = memoryLimitBytes;
-        runtime.instanceOpened();
+        this.instanceMemoryLimitBytes = memoryLimitBytes;
     }
 
     /**
-     * Instantiates {@code module} for one session.
+     * A ready instance of {@code module} for one session: from the module's pool when it has one
+     * ready, else instantiated now. Same as {@link ShellModule#newInstance}.
      *
      * @param stepDeadline     CPU time each guest call may take
      * @param memoryLimitBytes the guest memory size the shell may not exceed
      */
     public static ShellInstance start(ShellModule module, GuestStdio stdio, StateAccess access, Duration stepDeadline,
             long memoryLimitBytes) throws ShellFault {
+        return module.newInstance(stdio, access, stepDeadline, memoryLimitBytes);
+    }
+
+    /**
+     * Instantiates {@code module} now, for a session (counted as live at once). The engine gets the
+     * shell's declared maximum, as a pooled instance does, so that a session's limit below it is
+     * enforced the same way whichever instance it gets: checked after every call.
+     */
+    static ShellInstance create(ShellModule module, GuestStdio stdio, StateAccess access, Duration stepDeadline,
+            long memoryLimitBytes) throws ShellFault {
         ShellInstance shell = new ShellInstance(module.runtime(), stdio, access, stepDeadline, memoryLimitBytes);
+        shell.instanceMemoryLimitBytes = Math.max(memoryLimitBytes, module.declaredMaxMemoryBytes());
+        shell.counted = true;
+        module.runtime().instanceOpened();
+        try {
+            shell.instantiate(module);
+            shell.writeLimits();
+            return shell;
+        } catch (ShellFault | RuntimeException e) {
+            shell.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Instantiates {@code module} ahead of demand, for a pool: {@code _initialize} and
+     * {@code opshell_buffers} run now, under {@code setupDeadline}, with no input, output or state
+     * (output a shell writes before {@code opshell_init} is dropped). {@link #bind} gives it to a session.
+     */
+    static ShellInstance prepare(ShellModule module, Duration setupDeadline, long memoryLimitBytes) throws ShellFault {
+        ShellInstance shell = new ShellInstance(module.runtime(), new GuestStdio(0, 0), StateAccess.DENY_ALL, setupDeadline,
+                memoryLimitBytes);
         try {
             shell.instantiate(module);
             return shell;
@@ -87,6 +124,33 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         }
     }
 
+    /**
+     * Gives a pooled instance to a session, with the session's limits: the step deadline applies
+     * from the next call; a memory limit below the one the engine enforces is checked after every
+     * call; the descriptor's limit fields are written. False (the instance closed) when the
+     * instance already uses more memory than the session may.
+     */
+    boolean bind(GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes) {
+        if (closed || linearMemory.size() > memoryLimitBytes) {
+            close();
+            return false;
+        }
+        this.stdio = stdio;
+        this.access = access;
+        this.stepDeadline = stepDeadline;
+        this.memoryLimitBytes = memoryLimitBytes;
+        enforcedByEngine = instance.enforcesMemoryLimit() && memoryLimitBytes >= instanceMemoryLimitBytes;
+        counted = true;
+        runtime.instanceOpened();
+        try {
+            writeLimits();
+        } catch (AbiException e) {
+            close();
+            return false;
+        }
+        return true;
+    }
+
     private void instantiate(ShellModule module) throws ShellFault {
         List<HostImport> imports = new ArrayList<>();
         for (ImportTable.Definition d : module.imports()) {
@@ -94,13 +158,13 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             imports.add(new HostImport(d.module(), d.name(), d.type(), args -> serve(handler, args)));
         }
         try {
-            instance = module.compiled().instantiate(imports, memoryLimitBytes);
+            instance = module.compiled().instantiate(imports, instanceMemoryLimitBytes);
         } catch (GuestTrap e) {
             throw new ShellFault("shell could not be instantiated: " + e.getMessage());
         }
         linearMemory = instance.memory(Abi.EXPORT_MEMORY).orElseThrow(() -> new ShellFault("no memory export"));
         guestMemory = new GuestMemory(linearMemory);
-        enforcedByEngine = instance.enforcesMemoryLimit();
+        enforcedByEngine = instance.enforcesMemoryLimit() && memoryLimitBytes >= instanceMemoryLimitBytes;
         versionFunc = export(Abi.EXPORT_VERSION);
         initFunc = export(Abi.EXPORT_INIT);
         stepFunc = export(Abi.EXPORT_STEP);
@@ -164,11 +228,18 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             marksCap = marks;
             errPtr = errAt;
             errCap = errSize;
-            guestMemory.writeI32(address + Abi.Descriptor.MEMORY_LIMIT_KIB, (int) Math.min(memoryLimitBytes >> 10, Integer.MAX_VALUE));
-            guestMemory.writeI32(address + Abi.Descriptor.STEP_MS, (int) Math.min(stepDeadline.toMillis(), Integer.MAX_VALUE));
         } catch (AbiException e) {
             throw new ShellFault("shell declared shared buffers outside its memory: " + e.getMessage());
         }
+    }
+
+    /** The session's limits into the descriptor (ABI.md, "Shared buffers"), for the shell to read from {@code opshell_init} on. */
+    private void writeLimits() {
+        if (descriptor < 0) {
+            return;
+        }
+        guestMemory.writeI32(descriptor + Abi.Descriptor.MEMORY_LIMIT_KIB, (int) Math.min(memoryLimitBytes >> 10, Integer.MAX_VALUE));
+        guestMemory.writeI32(descriptor + Abi.Descriptor.STEP_MS, (int) Math.min(stepDeadline.toMillis(), Integer.MAX_VALUE));
     }
 
     private int field(int address, int offset) {
@@ -394,6 +465,8 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         if (instance != null) {
             instance.close();
         }
-        runtime.instanceClosed();
+        if (counted) {
+            runtime.instanceClosed();
+        }
     }
 }

@@ -41,6 +41,8 @@ public final class ShellModule implements AutoCloseable {
     private final List<ImportTable.Definition> imports;
     private final long declaredMaxMemoryBytes;
 
+    /** Instances made ahead of demand; null without pooling. */
+    private volatile InstancePool pool;
     private volatile boolean closed;
 
     private ShellModule(String name, WasmRuntime runtime, WasmModule compiled, List<ImportTable.Definition> imports,
@@ -92,6 +94,10 @@ public final class ShellModule implements AutoCloseable {
         WasmModule compiled = runtime.engine().compile(name, wasm);
         ShellModule shell = new ShellModule(name, runtime, compiled, List.copyOf(imports), declared);
         shell.checkReportedVersion();
+        if (runtime.poolSize() > 0) {
+            // Pooled instances get the most memory any session may have; a session with less is checked after each call.
+            shell.pool = new InstancePool(shell, runtime.poolSize(), declared);
+        }
         return shell;
     }
 
@@ -121,7 +127,7 @@ public final class ShellModule implements AutoCloseable {
     private void checkReportedVersion() throws ShellLoadException {
         GuestStdio noIo = new GuestStdio(0, 0);
         int version;
-        try (ShellInstance probe = ShellInstance.start(this, noIo, StateAccess.DENY_ALL, LOAD_DEADLINE, declaredMaxMemoryBytes)) {
+        try (ShellInstance probe = ShellInstance.create(this, noIo, StateAccess.DENY_ALL, LOAD_DEADLINE, declaredMaxMemoryBytes)) {
             version = probe.abiVersion();
         } catch (ShellFault e) {
             close();
@@ -140,6 +146,33 @@ public final class ShellModule implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /**
+     * A ready instance for one session: one from the pool if one is waiting (its constructors and
+     * buffer setup have run; the session's limits are applied now), else a new one. The caller
+     * runs {@link ShellInstance#init()} next and closes the instance when the session is done with it.
+     *
+     * @param stepDeadline     CPU time each guest call may take
+     * @param memoryLimitBytes the guest memory size the shell may not exceed
+     * @throws ShellFault if the shell cannot be started
+     */
+    public ShellInstance newInstance(GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes)
+            throws ShellFault {
+        compiled(); // refuses a closed shell
+        InstancePool p = pool;
+        if (p != null) {
+            ShellInstance ready = p.take();
+            if (ready != null && ready.bind(stdio, access, stepDeadline, memoryLimitBytes)) {
+                return ready;
+            }
+        }
+        return ShellInstance.create(this, stdio, access, stepDeadline, memoryLimitBytes);
+    }
+
+    /** The memory maximum the shell declares: what the engine is given for each instance. */
+    long declaredMaxMemoryBytes() {
+        return declaredMaxMemoryBytes;
     }
 
     WasmRuntime runtime() {
@@ -162,6 +195,10 @@ public final class ShellModule implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            InstancePool p = pool;
+            if (p != null) {
+                p.close();
+            }
             compiled.close();
         }
     }

@@ -28,9 +28,22 @@ public interface WasmEngine extends AutoCloseable {
     }
 
     /**
-     * How many instances this process can hold at once before the engine would fail (native
-     * resources such as memory mappings), or {@link Integer#MAX_VALUE} when it is bounded only by
-     * the heap. The server refuses sessions beyond it instead of crashing.
+     * Whether guest code may run on virtual threads: true only for an engine whose guest frames are
+     * plain Java frames (no native frames pin the carrier, no native stack or signal handler is
+     * tied to the OS thread). The session layer runs sessions on virtual threads when it is true,
+     * on platform threads of {@link #guestThreadStackBytes()} otherwise. A virtual thread's stack
+     * can grow to the JVM's {@code -Xss}, so an engine that answers true and needs a deep stack
+     * says so in {@link #guestThreadStackBytes()} and its documentation names the {@code -Xss}.
+     */
+    default boolean guestCodeMayRunOnVirtualThreads() {
+        return false;
+    }
+
+    /**
+     * How many more instances this process can hold, each run by a session thread of its own,
+     * before the engine would fail (native resources such as memory mappings), or
+     * {@link Integer#MAX_VALUE} when it is bounded only by the heap. Asked after the shells are
+     * compiled; the server refuses sessions beyond it instead of crashing.
      */
     default int instanceCapacity() {
         return Integer.MAX_VALUE;

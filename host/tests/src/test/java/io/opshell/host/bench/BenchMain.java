@@ -47,7 +47,8 @@ public final class BenchMain {
 
         String describe() {
             return String.format(Locale.ROOT,
-                    "targets interleaved in %d rounds, each preceded by %d (sessions: %d) unmeasured warm-up operations; session setup %d (+%d warm-up) sessions;"
+                    "targets interleaved in %d rounds, each preceded by %d (sessions: %d) unmeasured warm-up operations; session setup %d (+%d warm-up) sessions, one every "
+                            + Harness.SETUP_PACING.toMillis() + " ms;"
                             + " round trips %d (+%d warm-up) per op on one connection; throughput %d ops per run"
                             + " split over %s clients (+%d warm-up ops each); %d idle sessions; crossings: %d commands, loops of %d calls x %d steps",
                     rounds, chunkWarmup, chunkWarmup / 10, setupSessions, setupWarmup, rtCount, rtWarmup, tputTotalOps, Arrays.toString(clients), tputWarmupPerClient,
@@ -153,7 +154,8 @@ public final class BenchMain {
                 Target.rawEcho(tmp),
                 redisServer == null ? null : Target.redis(tmp, redisServer),
                 Target.nativeJava(tmp),
-                Target.opshell(tmp, jar, Math.max(2_000, cfg.idleSessions() + 100)))
+                Target.opshell(tmp, jar, Math.max(2_000, cfg.idleSessions() + 100), "wasmtime"),
+                Target.opshell(tmp, jar, Math.max(2_000, cfg.idleSessions() + 100), "chicory"))
                 .stream().filter(t -> t != null).toList();
         if (redisServer == null) {
             r.failures.put("redis", "redis-server is not installed (apt-get install -y redis-server; scripts/bench installs it as root)");
@@ -181,7 +183,7 @@ public final class BenchMain {
                 int warm = round == 0 ? cfg.setupWarmup() : cfg.chunkWarmup() / 10, n = cfg.setupSessions() / cfg.rounds();
                 for (Target t : targets) {
                     phase(r, t, "session setup", () -> {
-                        setup.merge(t, Harness.sessionSetup(t, warm, n), BenchMain::concat);
+                        setup.merge(t, Harness.sessionSetup(t, warm, n, Harness.SETUP_PACING), BenchMain::concat);
                     });
                 }
             }
@@ -239,14 +241,23 @@ public final class BenchMain {
         progress("crossings");
         try {
             place(r, Placement.SAME_CPU, List.of());
-            Path dir = Files.createTempDirectory(tmp, "x");
-            r.counts = Crossings.count(dir, cfg.crossCommands());
-            r.costs = Crossings.costs(dir, cfg.loopCalls(), cfg.loopWarmup(), cfg.loopSamples());
-            r.direct = Crossings.direct(cfg.loopCalls(), cfg.loopWarmup(), cfg.loopSamples());
-            checkCounts(r.counts);
         } catch (Exception | LinkageError e) {
             r.failures.put("crossings", String.valueOf(e));
             System.err.println("FAILED: crossings: " + e);
+        }
+        for (String subject : Results.SUBJECTS) {
+            String engine = subject.substring("opshell-".length());
+            try {
+                Path dir = Files.createTempDirectory(tmp, "x");
+                Crossings.Counts counts = Crossings.count(dir, cfg.crossCommands(), engine);
+                Crossings.Costs costs = Crossings.costs(dir, cfg.loopCalls(), cfg.loopWarmup(), cfg.loopSamples(), engine);
+                Crossings.Direct direct = Crossings.direct(cfg.loopCalls(), cfg.loopWarmup(), cfg.loopSamples(), engine);
+                r.crossings.put(subject, new Results.Crossing(counts, costs, direct));
+                checkCounts(counts);
+            } catch (Exception | LinkageError e) {
+                r.failures.put("crossings " + subject, String.valueOf(e));
+                System.err.println("FAILED: crossings " + subject + ": " + e);
+            }
         }
         System.err.println();
 

@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
 final class Chart {
     private static final int W = 1600, H = 1100;
     private static final Color[] COLORS = {
-        new Color(0x9e9e9e), new Color(0xd62728), new Color(0x1f77b4), new Color(0x2ca02c)};
+        new Color(0x9e9e9e), new Color(0xd62728), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e)};
 
     private Chart() {}
 
@@ -49,7 +49,10 @@ final class Chart {
         StringBuilder head = new StringBuilder("opshell / other, get p50:");
         Results.Metric getP50 = new Results.Metric("rt.get.p50", "", "µs", Results.Better.LOWER);
         for (String b : Results.BASELINES) {
-            head.append("  vs ").append(b).append(' ').append(Report.ratio(r.ratio(getP50, b)));
+            head.append("  vs ").append(b);
+            for (String subject : Results.SUBJECTS) {
+                head.append(' ').append(subject.replace("opshell-", "")).append(' ').append(Report.ratio(r.ratio(getP50, subject, b)));
+            }
         }
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
         g.drawString(head.toString(), lx + 30, 86);

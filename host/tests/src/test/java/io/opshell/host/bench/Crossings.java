@@ -44,11 +44,11 @@ final class Crossings {
     /** Cost per crossing in µs by import, and the loop-with-nothing step round trip (µs, median). */
     record Costs(Map<String, Double> microsPerCall, double emptyStepMicros, int loopCalls, int samples) {}
 
-    static Counts count(Path dir, int commands) throws Exception {
+    static Counts count(Path dir, int commands, String engine) throws Exception {
         byte[] kv = bundledShell("kv");
         WasmInstrumenter.Instrumented ins = WasmInstrumenter.instrument(kv);
         LongAdder[] counters = new LongAdder[ins.counted().size()];
-        OpshellServer.Builder b = OpshellServer.builder().socket(dir.resolve("count.sock")).shell("kv", ins.wasm())
+        OpshellServer.Builder b = OpshellServer.builder().engine(engine).socket(dir.resolve("count.sock")).shell("kv", ins.wasm())
                 .defaultShell("kv").store(new InMemoryStateStore());
         for (int i = 0; i < counters.length; i++) {
             LongAdder c = counters[i] = new LongAdder();
@@ -133,10 +133,10 @@ final class Crossings {
                 """.formatted(calls, body);
     }
 
-    static Costs costs(Path dir, int calls, int warmup, int samples) throws Exception {
+    static Costs costs(Path dir, int calls, int warmup, int samples, String engine) throws Exception {
         InMemoryStateStore store = new InMemoryStateStore();
         store.set("default", "k", "value");
-        OpshellServer.Builder b = OpshellServer.builder().socket(dir.resolve("loops.sock")).store(store)
+        OpshellServer.Builder b = OpshellServer.builder().engine(engine).socket(dir.resolve("loops.sock")).store(store)
                 .limits(SessionLimits.DEFAULT.withStepDeadline(Duration.ofSeconds(20)));
         List<String> names = new ArrayList<>(LOOP_BODIES.keySet());
         for (int i = 0; i < names.size(); i++) {
@@ -204,12 +204,12 @@ final class Crossings {
      * What one step costs with no socket and no thread hand-off: a host->guest call of an empty
      * step, and a kv command (input in, the kv shell's step, output out) on the bundled kv shell.
      */
-    static Direct direct(int calls, int warmup, int samples) throws Exception {
+    static Direct direct(int calls, int warmup, int samples, String engine) throws Exception {
         long maxMemory = SessionLimits.DEFAULT.maxMemoryBytes();
         Duration deadline = Duration.ofSeconds(20);
         Map<Op, Double> kv = new LinkedHashMap<>();
         double stepMicros;
-        try (WasmRuntime rt = io.opshell.host.support.Engines.runtime();
+        try (WasmRuntime rt = new WasmRuntime(io.opshell.host.wasm.WasmEngineProvider.choose(engine).create());
                 ShellModule empty = ShellModule.load(rt, "empty", Wat.compile(EMPTY_STEP_GUEST), maxMemory);
                 ShellModule kvModule = ShellModule.load(rt, "kv", bundledShell("kv"), maxMemory)) {
             GuestStdio stdio = new GuestStdio(1 << 20, 1 << 20);

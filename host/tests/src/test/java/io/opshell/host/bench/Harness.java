@@ -88,11 +88,20 @@ final class Harness {
         return new BenchFailure(t.name, what + ": " + why, e);
     }
 
-    /** Connect until ready, {@code warmup} + {@code n} times in a row; returns the measured n in ns. */
-    static long[] sessionSetup(Target t, int warmup, int n) {
+    /**
+     * Session setups start this far apart: an operator console sees connections arrive, not a
+     * back-to-back storm, and a server may prepare for the next one in the meantime (opshell's
+     * instance pools refill). The same pace for every target.
+     */
+    static final java.time.Duration SETUP_PACING = java.time.Duration.ofMillis(5);
+
+    /** Connect until ready, {@code warmup} + {@code n} times, one every {@code pacing}; returns the measured n in ns. */
+    static long[] sessionSetup(Target t, int warmup, int n, java.time.Duration pacing) {
         long[] samples = new long[n];
         try {
+            long next = System.nanoTime();
             for (int i = 0; i < warmup + n; i++) {
+                next += pacing.toNanos();
                 long t0 = System.nanoTime();
                 long t1;
                 try (Conn c = Conn.open(t.socket)) {
@@ -101,6 +110,10 @@ final class Harness {
                 }
                 if (i >= warmup) {
                     samples[i - warmup] = t1 - t0;
+                }
+                long wait = next - System.nanoTime();
+                if (wait > 0) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -39,18 +39,22 @@ final class Report {
         StringBuilder sb = new StringBuilder();
         List<Results.Metric> metrics = Results.metrics(clients, idleSessions);
 
-        sb.append("HEADLINE: cost ratios, opshell / other (x = how many times more opshell costs;\n")
+        sb.append("HEADLINE: cost ratios, opshell / other, per engine (x = how many times more opshell costs;\n")
                 .append("          for throughput: the other's ops/s / opshell's ops/s)\n");
         sb.append(String.format(Locale.ROOT, "  %-32s", ""));
-        for (String b : Results.BASELINES) {
-            sb.append(String.format(Locale.ROOT, "%16s", "vs " + b));
+        for (String s : Results.SUBJECTS) {
+            for (String b : Results.BASELINES) {
+                sb.append(String.format(Locale.ROOT, "%16s", shortName(s) + "/" + shortName(b)));
+            }
         }
         sb.append('\n');
         for (String[] h : Results.headline(clients)) {
             Results.Metric m = metrics.stream().filter(x -> x.key().equals(h[0])).findFirst().orElseThrow();
             sb.append(String.format(Locale.ROOT, "  %-32s", h[1]));
-            for (String b : Results.BASELINES) {
-                sb.append(String.format(Locale.ROOT, "%16s", ratio(r.ratio(m, b))));
+            for (String s : Results.SUBJECTS) {
+                for (String b : Results.BASELINES) {
+                    sb.append(String.format(Locale.ROOT, "%16s", ratio(r.ratio(m, s, b))));
+                }
             }
             sb.append('\n');
         }
@@ -58,21 +62,26 @@ final class Report {
 
         sb.append(String.format(Locale.ROOT, "%-36s %-6s", "metric", "unit"));
         for (String t : Results.TARGETS) {
-            sb.append(String.format(Locale.ROOT, "%13s", t));
+            sb.append(String.format(Locale.ROOT, "%17s", t));
         }
-        for (String b : Results.BASELINES) {
-            sb.append(String.format(Locale.ROOT, "%12s", "ops/" + shortName(b)));
+        for (String s : Results.SUBJECTS) {
+            for (String b : Results.BASELINES) {
+                sb.append(String.format(Locale.ROOT, " %15s", shortName(s) + "/" + shortName(b)));
+            }
         }
         sb.append('\n');
-        sb.append("-".repeat(36 + 1 + 6 + 13 * Results.TARGETS.size() + 12 * Results.BASELINES.size())).append('\n');
+        sb.append("-".repeat(36 + 1 + 6 + 17 * Results.TARGETS.size() + 16 * Results.BASELINES.size() * Results.SUBJECTS.size()))
+                .append('\n');
         for (Results.Metric m : metrics) {
             sb.append(String.format(Locale.ROOT, "%-36s %-6s", m.label(), m.unit()));
             for (String t : Results.TARGETS) {
                 String cell = r.failures.containsKey(t) && r.get(t, m.key()) == null ? "FAILED" : fmt(r.get(t, m.key()), m.unit());
-                sb.append(String.format(Locale.ROOT, "%13s", cell));
+                sb.append(String.format(Locale.ROOT, "%17s", cell));
             }
-            for (String b : Results.BASELINES) {
-                sb.append(String.format(Locale.ROOT, "%12s", ratio(r.ratio(m, b))));
+            for (String s : Results.SUBJECTS) {
+                for (String b : Results.BASELINES) {
+                    sb.append(String.format(Locale.ROOT, " %15s", ratio(r.ratio(m, s, b))));
+                }
             }
             sb.append('\n');
         }
@@ -85,19 +94,34 @@ final class Report {
         return switch (target) {
             case "native-java" -> "native";
             case "raw-echo" -> "raw";
+            case "opshell-wasmtime" -> "wasmtime";
+            case "opshell-chicory" -> "chicory";
             default -> target;
         };
     }
 
     static String crossings(Results r) {
         StringBuilder sb = new StringBuilder();
-        sb.append("HOST/GUEST CROSSINGS (opshell's own host code, embedded in the harness JVM)\n");
-        if (r.counts == null) {
-            sb.append("  per command: not measured").append(r.failures.containsKey("crossings") ? " (FAILED)" : "").append('\n');
+        for (String subject : Results.SUBJECTS) {
+            Results.Crossing x = r.crossings.getOrDefault(subject, new Results.Crossing(null, null, null));
+            sb.append(crossings(r, subject, x));
+        }
+        return sb.toString();
+    }
+
+    private static String crossings(Results r, String subject, Results.Crossing x) {
+        StringBuilder sb = new StringBuilder();
+        String failureKey = "crossings " + subject;
+        Crossings.Counts counts = x.counts();
+        Crossings.Costs costs = x.costs();
+        Crossings.Direct direct = x.direct();
+        sb.append("HOST/GUEST CROSSINGS on ").append(subject).append(" (opshell's own host code, embedded in the harness JVM)\n");
+        if (counts == null) {
+            sb.append("  per command: not measured").append(r.failures.containsKey(failureKey) ? " (FAILED)" : "").append('\n');
         } else {
-            sb.append("  per command, counted by the host on the instrumented kv shell (").append(r.counts.commands())
+            sb.append("  per command, counted by the host on the instrumented kv shell (").append(counts.commands())
                     .append(" commands each):\n");
-            for (Map.Entry<Op, Map<String, Double>> e : r.counts.perCommand().entrySet()) {
+            for (Map.Entry<Op, Map<String, Double>> e : counts.perCommand().entrySet()) {
                 double upcalls = 0, entries = 0;
                 List<String> parts = new ArrayList<>();
                 for (Map.Entry<String, Double> c : e.getValue().entrySet()) {
@@ -112,37 +136,37 @@ final class Report {
                         e.getKey().lower(), String.join(", ", parts), fmt(upcalls, ""), fmt(entries, "")));
             }
         }
-        if (r.costs == null) {
-            sb.append("  cost per crossing: not measured").append(r.failures.containsKey("crossings") ? " (FAILED)" : "").append('\n');
+        if (costs == null) {
+            sb.append("  cost per crossing: not measured").append(r.failures.containsKey(failureKey) ? " (FAILED)" : "").append('\n');
         } else {
-            sb.append("  cost per crossing: a step looping ").append(r.costs.loopCalls())
-                    .append(" calls, median of ").append(r.costs.samples())
+            sb.append("  cost per crossing: a step looping ").append(costs.loopCalls())
+                    .append(" calls, median of ").append(costs.samples())
                     .append(" steps, minus the same loop calling nothing (")
-                    .append(fmt(r.costs.emptyStepMicros(), "µs")).append(" µs per step round trip):\n");
-            for (Map.Entry<String, Double> e : r.costs.microsPerCall().entrySet()) {
+                    .append(fmt(costs.emptyStepMicros(), "µs")).append(" µs per step round trip):\n");
+            for (Map.Entry<String, Double> e : costs.microsPerCall().entrySet()) {
                 sb.append(String.format(Locale.ROOT, "    %-28s %8s µs%n", e.getKey(), fmt(e.getValue(), "µs")));
             }
         }
-        if (r.direct != null) {
-            sb.append("  without a socket, on ShellInstance directly (median of ").append(r.direct.samples()).append(" batches):\n");
-            sb.append(String.format(Locale.ROOT, "    %-28s %8s µs%n", "host->guest call (empty step)", fmt(r.direct.stepCallMicros(), "µs")));
-            for (Map.Entry<Op, Double> e : r.direct.kvCommandMicros().entrySet()) {
+        if (direct != null) {
+            sb.append("  without a socket, on ShellInstance directly (median of ").append(direct.samples()).append(" batches):\n");
+            sb.append(String.format(Locale.ROOT, "    %-28s %8s µs%n", "host->guest call (empty step)", fmt(direct.stepCallMicros(), "µs")));
+            for (Map.Entry<Op, Double> e : direct.kvCommandMicros().entrySet()) {
                 sb.append(String.format(Locale.ROOT, "    %-28s %8s µs%n", "kv " + e.getKey().lower() + " command, in to out", fmt(e.getValue(), "µs")));
             }
         }
-        if (r.counts != null && r.costs != null) {
-            Double perCall = r.costs.microsPerCall().get("host.sum");
+        if (counts != null && costs != null) {
+            Double perCall = costs.microsPerCall().get("host.sum");
             for (Op op : List.of(Op.GET, Op.SET)) {
-                Map<String, Double> per = r.counts.perCommand().get(op);
-                Double s = r.get(Results.SUBJECT, "rt." + op.lower() + ".p50"), n = r.get("native-java", "rt." + op.lower() + ".p50");
+                Map<String, Double> per = counts.perCommand().get(op);
+                Double s = r.get(subject, "rt." + op.lower() + ".p50"), n = r.get("native-java", "rt." + op.lower() + ".p50");
                 if (per == null || perCall == null || s == null || n == null) {
                     continue;
                 }
-                double upcalls = per.entrySet().stream().filter(x -> !x.getKey().startsWith("guest ")).mapToDouble(Map.Entry::getValue).sum();
+                double upcalls = per.entrySet().stream().filter(c -> !c.getKey().startsWith("guest ")).mapToDouble(Map.Entry::getValue).sum();
                 sb.append(String.format(Locale.ROOT, "  %s: sandbox overhead (opshell - native-java round trip p50) %s µs", op.lower(), fmt(s - n, "µs")));
-                if (r.direct != null && r.direct.kvCommandMicros().get(op) != null) {
+                if (direct != null && direct.kvCommandMicros().get(op) != null) {
                     sb.append(String.format(Locale.ROOT, "; the kv step alone %s µs = 1 call in (%s) + %s upcalls (%s at host.sum's %s each) + the rest",
-                            fmt(r.direct.kvCommandMicros().get(op), "µs"), fmt(r.direct.stepCallMicros(), "µs"), fmt(upcalls, ""),
+                            fmt(direct.kvCommandMicros().get(op), "µs"), fmt(direct.stepCallMicros(), "µs"), fmt(upcalls, ""),
                             fmt(upcalls * perCall, "µs"), fmt(perCall, "µs")));
                 } else {
                     sb.append(String.format(Locale.ROOT, "; %s upcalls x %s µs (host.sum) = %s µs", fmt(upcalls, ""), fmt(perCall, "µs"),
@@ -173,36 +197,44 @@ final class Report {
             }
         }
         for (Results.Metric m : metrics) {
-            for (String b : Results.BASELINES) {
-                Double q = r.ratio(m, b);
-                if (q != null) {
-                    lines.add(csv("ratio", "opshell/" + b, m.key(), "x", num(q)));
+            for (String s : Results.SUBJECTS) {
+                for (String b : Results.BASELINES) {
+                    Double q = r.ratio(m, s, b);
+                    if (q != null) {
+                        lines.add(csv("ratio", s + "/" + b, m.key(), "x", num(q)));
+                    }
                 }
             }
         }
-        if (r.counts != null) {
-            for (Map.Entry<Op, Map<String, Double>> e : r.counts.perCommand().entrySet()) {
-                for (Map.Entry<String, Double> c : e.getValue().entrySet()) {
-                    lines.add(csv("crossings", "opshell", e.getKey().lower() + ":" + c.getKey(), "per command", num(c.getValue())));
-                }
-            }
-        }
-        if (r.costs != null) {
-            lines.add(csv("crossing-cost", "opshell", "empty loop step round trip", "µs", num(r.costs.emptyStepMicros())));
-            for (Map.Entry<String, Double> e : r.costs.microsPerCall().entrySet()) {
-                lines.add(csv("crossing-cost", "opshell", e.getKey(), "µs per call", num(e.getValue())));
-            }
-        }
-        if (r.direct != null) {
-            lines.add(csv("crossing-cost", "opshell", "host->guest call (empty step)", "µs per call", num(r.direct.stepCallMicros())));
-            for (Map.Entry<Op, Double> e : r.direct.kvCommandMicros().entrySet()) {
-                lines.add(csv("crossing-cost", "opshell", "kv " + e.getKey().lower() + " command without socket", "µs", num(e.getValue())));
-            }
+        for (Map.Entry<String, Results.Crossing> x : r.crossings.entrySet()) {
+            crossingsCsv(lines, x.getKey(), x.getValue());
         }
         for (Map.Entry<String, String> e : r.failures.entrySet()) {
             lines.add(csv("failure", e.getKey(), "", "", e.getValue()));
         }
         Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+
+    private static void crossingsCsv(List<String> lines, String subject, Results.Crossing x) {
+        if (x.counts() != null) {
+            for (Map.Entry<Op, Map<String, Double>> e : x.counts().perCommand().entrySet()) {
+                for (Map.Entry<String, Double> c : e.getValue().entrySet()) {
+                    lines.add(csv("crossings", subject, e.getKey().lower() + ":" + c.getKey(), "per command", num(c.getValue())));
+                }
+            }
+        }
+        if (x.costs() != null) {
+            lines.add(csv("crossing-cost", subject, "empty loop step round trip", "µs", num(x.costs().emptyStepMicros())));
+            for (Map.Entry<String, Double> e : x.costs().microsPerCall().entrySet()) {
+                lines.add(csv("crossing-cost", subject, e.getKey(), "µs per call", num(e.getValue())));
+            }
+        }
+        if (x.direct() != null) {
+            lines.add(csv("crossing-cost", subject, "host->guest call (empty step)", "µs per call", num(x.direct().stepCallMicros())));
+            for (Map.Entry<Op, Double> e : x.direct().kvCommandMicros().entrySet()) {
+                lines.add(csv("crossing-cost", subject, "kv " + e.getKey().lower() + " command without socket", "µs", num(e.getValue())));
+            }
+        }
     }
 
     private static String num(double v) {

@@ -7,9 +7,10 @@ import java.util.Map;
 
 /** Everything one run measured, by target and metric, plus the run's description. */
 final class Results {
-    /** Targets in column order; opshell is last and is the one the ratios are about. */
-    static final List<String> TARGETS = List.of("raw-echo", "redis", "native-java", "opshell");
-    static final String SUBJECT = "opshell";
+    /** Targets in column order; the opshell ones, one per engine, are last and are what the ratios are about. */
+    static final List<String> TARGETS = List.of("raw-echo", "redis", "native-java", "opshell-wasmtime", "opshell-chicory");
+    /** The opshell targets, by engine: {@code opshell-ENGINE}. */
+    static final List<String> SUBJECTS = List.of("opshell-wasmtime", "opshell-chicory");
     /** The targets opshell is compared with in the headline, in order. */
     static final List<String> BASELINES = List.of("redis", "native-java", "raw-echo");
 
@@ -64,9 +65,11 @@ final class Results {
     final Map<String, Map<String, Double>> values = new LinkedHashMap<>();
     final Map<String, String> meta = new LinkedHashMap<>();
     final Map<String, String> failures = new LinkedHashMap<>();
-    Crossings.Counts counts;
-    Crossings.Costs costs;
-    Crossings.Direct direct;
+    /** Host/guest crossings measured per engine, by subject target name. */
+    final Map<String, Crossing> crossings = new LinkedHashMap<>();
+
+    /** One engine's crossing measurements; a part not measured is null. */
+    record Crossing(Crossings.Counts counts, Crossings.Costs costs, Crossings.Direct direct) {}
 
     void put(String target, String key, double value) {
         values.computeIfAbsent(target, k -> new LinkedHashMap<>()).put(key, value);
@@ -77,9 +80,9 @@ final class Results {
         return m == null ? null : m.get(key);
     }
 
-    /** How many times more opshell costs than {@code baseline} on {@code metric} (time, memory: ratio; throughput: inverse). */
-    Double ratio(Metric metric, String baseline) {
-        Double s = get(SUBJECT, metric.key()), b = get(baseline, metric.key());
+    /** How many times more {@code subject} costs than {@code baseline} on {@code metric} (time, memory: ratio; throughput: inverse). */
+    Double ratio(Metric metric, String subject, String baseline) {
+        Double s = get(subject, metric.key()), b = get(baseline, metric.key());
         if (s == null || b == null || s <= 0 || b <= 0) {
             return null;
         }

@@ -62,12 +62,31 @@ final class Target {
                 tmp.resolve("native.log"));
     }
 
-    static Target opshell(Path tmp, Path jar, int maxSessions) {
-        Path sock = tmp.resolve("opshell.sock");
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
-                "serve", "--socket", sock.toString(), "--max-sessions", Integer.toString(maxSessions)));
-        return new Target("opshell", "opshell serve (kv shell in Wasm), as scripts/run starts it",
-                new Protocol.KvText("kv> "), sock, cmd, "opshell listening on", tmp.resolve("opshell.log"));
+    /** {@code opshell serve --engine ENGINE} with the JVM flags scripts/run uses (the harness runs with them too). */
+    static Target opshell(Path tmp, Path jar, int maxSessions, String engine) {
+        String name = "opshell-" + engine;
+        Path sock = tmp.resolve(name + ".sock");
+        List<String> cmd = new ArrayList<>(List.of(javaBinary()));
+        cmd.addAll(serverJvmFlags());
+        cmd.addAll(List.of("-jar", jar.toString(), "serve", "--socket", sock.toString(), "--max-sessions",
+                Integer.toString(maxSessions), "--engine", engine, "--audit", tmp.resolve(name + "-audit.jsonl").toString()));
+        return new Target(name, "opshell serve --engine " + engine + " (kv shell in Wasm), as scripts/run starts it",
+                new Protocol.KvText("kv> "), sock, cmd, "opshell listening on", tmp.resolve(name + ".log"));
+    }
+
+    /** The harness's own JVM flags that scripts/run gives a server too (scripts/lib.sh, opshell_jvm_flags). */
+    static List<String> serverJvmFlags() {
+        List<String> flags = new ArrayList<>();
+        for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (a.startsWith("--enable-native-access") || a.startsWith("-XX:") || a.startsWith("-Xss")
+                    || a.startsWith("-Djava.library.path=") || a.startsWith("-Dorg.newsclub.net.unix.")) {
+                flags.add(a);
+            }
+        }
+        if (flags.stream().noneMatch(f -> f.startsWith("--enable-native-access"))) {
+            flags.add("--enable-native-access=ALL-UNNAMED");
+        }
+        return flags;
     }
 
     private static List<String> javaMain(Class<?> main, Path sock) {

@@ -30,6 +30,8 @@ public final class WasmtimeEngine implements WasmEngine {
 
     private final Engine engine;
     private final Thread ticker;
+    /** The most host imports of any module compiled: what one session's instance costs in mappings. */
+    private final java.util.concurrent.atomic.AtomicInteger mostImports = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     public WasmtimeEngine() {
@@ -64,10 +66,22 @@ public final class WasmtimeEngine implements WasmEngine {
             throw new IllegalStateException("engine is closed");
         }
         try {
-            return new WasmtimeModule(engine, new Module(engine, wasm));
+            Module module = new Module(engine, wasm);
+            mostImports.accumulateAndGet(module.imports().length, Math::max);
+            return new WasmtimeModule(engine, module);
         } catch (WasmtimeException e) {
             throw new ShellLoadException("shell " + shellName + " is not a valid module: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Sessions that still fit in this process's memory-mapping budget ({@link MappingBudget}),
+     * each running the costliest shell compiled so far on a platform thread of its own. Computed
+     * when asked: the server asks once, after loading its shells.
+     */
+    @Override
+    public int instanceCapacity() {
+        return MappingBudget.sessionsThatFit(MappingBudget.perSession(mostImports.get()));
     }
 
     @Override

@@ -1,0 +1,59 @@
+package io.opshell.engine.wasmtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+/**
+ * How many wasmtime instances this process can still hold: the kernel caps a process's memory
+ * mappings ({@code vm.max_map_count}, 65,530 by default), and wasmtime-java needs many per
+ * instance — when an mmap fails inside wasmtime (a sigaltstack for a new thread, a trampoline),
+ * it panics and the JVM aborts. Measured on wasmtime-java 0.19.0 (wasmtime 7.0.1), x86_64:
+ * {@value #MAPPINGS_PER_INSTANCE_BASE} mappings per instance plus {@value #MAPPINGS_PER_IMPORT} per
+ * imported host function (each Func gets its own compiled trampoline: echo 5 imports 14, kv 12
+ * imports 28, scheme 15 imports 34), and {@value #MAPPINGS_PER_THREAD} per platform thread that
+ * runs guest code (its stack, guard, and wasmtime's signal stack). Where to change it: remeasure
+ * with a new binding and update the constants.
+ */
+final class MappingBudget {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MappingBudget.class);
+    static final int MAPPINGS_PER_INSTANCE_BASE = 4;
+    static final int MAPPINGS_PER_IMPORT = 2;
+    static final int MAPPINGS_PER_THREAD = 5;
+    /**
+     * Mappings kept free for everything else the JVM maps as it runs (JIT code, heap growth, GC
+     * threads, sockets' native buffers, files): a session is refused before this reserve is touched.
+     */
+    static final int RESERVE = 4_096;
+    static final Path MAX_MAP_COUNT = Path.of("/proc/sys/vm/max_map_count");
+    static final Path OWN_MAPS = Path.of("/proc/self/maps");
+
+    private MappingBudget() {}
+
+    /** Mappings one session costs: its instance of a module with {@code imports} host imports, and its thread. */
+    static int perSession(int imports) {
+        return MAPPINGS_PER_INSTANCE_BASE + MAPPINGS_PER_IMPORT * imports + MAPPINGS_PER_THREAD;
+    }
+
+    /** Sessions of {@code perSession} mappings that fit now, or {@link Integer#MAX_VALUE} where the counts cannot be read. */
+    static int sessionsThatFit(int perSession) {
+        try {
+            long max;
+            // Read as a stream: Files.readString trusts the size procfs reports (0) and can stop short.
+            try (var in = Files.newBufferedReader(MAX_MAP_COUNT)) {
+                max = Long.parseLong(in.readLine().trim());
+            }
+            long used;
+            try (Stream<String> lines = Files.lines(OWN_MAPS)) {
+                used = lines.count();
+            }
+            int fit = (int) Math.max(0, Math.min(Integer.MAX_VALUE, (max - used - RESERVE) / perSession));
+            log.debug("memory mappings: {} of {} in use, {} reserved, {} per session: {} sessions fit", used, max, RESERVE,
+                    perSession, fit);
+            return fit;
+        } catch (IOException | RuntimeException e) {
+            return Integer.MAX_VALUE; // not Linux: nothing known to budget against
+        }
+    }
+}
