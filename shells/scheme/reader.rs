@@ -124,7 +124,7 @@ impl<'a> Reader<'a> {
 
     fn datum(&mut self) -> Res<Value> {
         self.depth += 1;
-        if self.depth > MAX_NESTING {
+        if self.depth > MAX_NESTING || crate::value::stack_exhausted() {
             return bad(format!("nesting deeper than {} levels", MAX_NESTING));
         }
         let v = self.datum_inner();
@@ -323,14 +323,10 @@ impl<'a> Reader<'a> {
                     "t" | "true" => Ok(Value::Bool(true)),
                     "f" | "false" => Ok(Value::Bool(false)),
                     _ => {
-                        let radix = match token.chars().next() {
-                            Some('x' | 'X') => 16,
-                            Some('b' | 'B') => 2,
-                            Some('o' | 'O') => 8,
-                            Some('d' | 'D') => 10,
-                            _ => return bad(format!("unknown syntax #{}", token)),
-                        };
-                        match parse_number(&token[1..], radix) {
+                        if !matches!(token.chars().next(), Some('x' | 'X' | 'b' | 'B' | 'o' | 'O' | 'd' | 'D' | 'e' | 'E' | 'i' | 'I')) {
+                            return bad(format!("unknown syntax #{}", token));
+                        }
+                        match parse_prefixed(&format!("#{}", token), 10) {
                             Some(Ok(v)) => Ok(v),
                             Some(Err(m)) => bad(m),
                             None => bad(format!("bad number #{}", token)),
@@ -404,6 +400,35 @@ pub fn looks_numeric(token: &str) -> bool {
         Some('.') => matches!(chars.next(), Some(c) if c.is_ascii_digit()),
         _ => false,
     }
+}
+
+/// Parses a number with optional prefixes: radix (#x #b #o #d) and exactness (#e #i).
+pub fn parse_prefixed(text: &str, radix: u32) -> Option<Result<Value, String>> {
+    let (mut text, mut radix, mut exactness) = (text, radix, None);
+    while text.len() >= 2 && text.starts_with('#') {
+        match text.as_bytes()[1].to_ascii_lowercase() {
+            b'x' => radix = 16,
+            b'b' => radix = 2,
+            b'o' => radix = 8,
+            b'd' => radix = 10,
+            b'e' => exactness = Some(true),
+            b'i' => exactness = Some(false),
+            _ => return None,
+        }
+        text = &text[2..];
+    }
+    let value = parse_number(text, radix)?;
+    Some(match (value, exactness) {
+        (Ok(Value::Int(i)), Some(false)) => Ok(Value::Real(i as f64)),
+        (Ok(Value::Real(r)), Some(true)) => {
+            if r.fract() == 0.0 && r.abs() < 9.2e18 {
+                Ok(Value::Int(r as i64))
+            } else {
+                Err(format!("{} has no exact value here (integers only)", text))
+            }
+        }
+        (other, _) => other,
+    })
 }
 
 /// Parses a number: None when `text` is not numeric syntax, Some(Err) when it is but cannot be
