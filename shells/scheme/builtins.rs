@@ -67,7 +67,31 @@ static CORE: &[Primitive] = &[
     prim!("quit", 0, Some(1), |_, _| Err(Error::Exit)),
     prim!("void", 0, ANY, |_, _| Ok(Value::Unspecified)),
     prim!("error-object-message", 1, Some(1), error_message),
-    prim!("file-error?", 1, Some(1), |_, _| Ok(Value::Bool(false))),
+    prim!("file-error?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Error(e) if e.message.starts_with(NO_FILES))))),
+    // There are no files in a shell (the host gives it none): opening one is a file error.
+    prim!("open-input-file", 1, Some(1), no_files),
+    prim!("open-output-file", 1, Some(1), no_files),
+    prim!("open-binary-input-file", 1, Some(1), no_files),
+    prim!("open-binary-output-file", 1, Some(1), no_files),
+    prim!("call-with-input-file", 2, Some(2), no_files),
+    prim!("call-with-output-file", 2, Some(2), no_files),
+    prim!("with-input-from-file", 2, Some(2), no_files),
+    prim!("with-output-to-file", 2, Some(2), no_files),
+    prim!("delete-file", 1, Some(1), no_files),
+    prim!("load", 1, Some(2), no_files),
+    prim!("file-exists?", 1, Some(1), no_files),
+    // (scheme process-context) and (scheme eval): one environment, no process to ask.
+    prim!("command-line", 0, Some(0), |_, _| make_list(vec![Value::str("scheme")])),
+    prim!("get-environment-variable", 1, Some(1), |_, a| {
+        string("get-environment-variable", &a[0])?;
+        Ok(Value::Bool(false))
+    }),
+    prim!("get-environment-variables", 0, Some(0), |_, _| Ok(Value::Nil)),
+    prim!("features", 0, Some(0), |_, _| make_list(crate::derived::FEATURES.iter().map(|f| Value::sym(f)).collect())),
+    prim!("environment", 0, ANY, |_, _| Ok(Value::sym("environment"))),
+    prim!("interaction-environment", 0, Some(0), |_, _| Ok(Value::sym("environment"))),
+    prim!("scheme-report-environment", 0, Some(1), |_, _| Ok(Value::sym("environment"))),
+    prim!("null-environment", 0, Some(1), |_, _| Ok(Value::sym("environment"))),
     prim!("read-error?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Error(e) if e.message.starts_with("read:"))))),
     prim!("format", 1, ANY, format_prim),
     prim!("help", 0, Some(1), crate::help::help),
@@ -87,6 +111,12 @@ static CORE: &[Primitive] = &[
     }),
 ];
 
+const NO_FILES: &str = "no files here";
+
+fn no_files(_: &mut Interp, a: &[Value]) -> R<Value> {
+    fail(format!("{}: the shell has no file system ({})", NO_FILES, write_short(&a[0])))
+}
+
 /// Every table of primitives.
 static TABLES: &[&[Primitive]] = &[
     CORE,
@@ -95,6 +125,7 @@ static TABLES: &[&[Primitive]] = &[
     crate::lists::ACCESSORS,
     crate::strings::PRIMS,
     crate::vectors::PRIMS,
+    crate::bytevectors::PRIMS,
     crate::tables::PRIMS,
     crate::ports::PRIMS,
     crate::objects::PRIMS,

@@ -495,7 +495,7 @@ impl<'a> Compiler<'a> {
             "guard" => self.guard(x, args),
             "define-syntax" => match args {
                 [Value::Sym(name), spec] => {
-                    let m = Rc::new(self.syntax_rules(spec)?);
+                    let m = Rc::new(self.syntax_rules(spec, self.scopes.len())?);
                     if self.scopes.is_empty() {
                         self.globals.macros.insert(name.base().name().into(), m);
                     } else if let Some(scope) = self.scopes.last_mut() {
@@ -507,10 +507,12 @@ impl<'a> Compiler<'a> {
             },
             "let-syntax" | "letrec-syntax" => match args {
                 [bindings, body @ ..] if !body.is_empty() => {
+                    // letrec-syntax's macros see each other (their scope is the new one).
+                    let defined_in = self.scopes.len() + usize::from(keyword == "letrec-syntax");
                     let mut scope = Scope::default();
                     for b in parts(keyword, bindings)? {
                         match parts(keyword, &b)?.as_slice() {
-                            [Value::Sym(name), spec] => scope.macros.push((name.clone(), Rc::new(self.syntax_rules(spec)?))),
+                            [Value::Sym(name), spec] => scope.macros.push((name.clone(), Rc::new(self.syntax_rules(spec, defined_in)?))),
                             _ => return syntax_error(keyword, x),
                         }
                     }
@@ -531,12 +533,10 @@ impl<'a> Compiler<'a> {
         }
     }
 
-    /// A `syntax-rules` spec, defined in the current scope.
-    fn syntax_rules(&self, spec: &Value) -> R<Macro> {
+    /// A `syntax-rules` spec whose template means what names mean in the innermost `scopes`.
+    fn syntax_rules(&self, spec: &Value, scopes: usize) -> R<Macro> {
         match spec {
-            Value::Pair(p) if matches!(p.car(), Value::Sym(ref s) if s.name() == "syntax-rules") => {
-                Macro::new(&p.cdr(), self.scopes.len())
-            }
+            Value::Pair(p) if matches!(p.car(), Value::Sym(ref s) if s.name() == "syntax-rules") => Macro::new(&p.cdr(), scopes),
             _ => fail(format!("define-syntax: expected (syntax-rules ...), got {}", write_short(spec))),
         }
     }

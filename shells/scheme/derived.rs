@@ -174,7 +174,7 @@ fn rename_formals(formals: &Value, renames: &mut Vec<(Value, Value)>) -> R<Value
 }
 
 /// Features cond-expand knows.
-const FEATURES: &[&str] = &["r7rs", "opshell", "full-unicode", "srfi-1", "srfi-2", "srfi-8", "srfi-9", "srfi-39", "srfi-69"];
+pub const FEATURES: &[&str] = &["r7rs", "opshell", "full-unicode", "srfi-1", "srfi-2", "srfi-8", "srfi-9", "srfi-39", "srfi-69"];
 
 fn requirement(req: &Value) -> R<bool> {
     match req {

@@ -249,7 +249,14 @@ impl Interp {
                         None => return Ok(value),
                     }
                 }
-                Step::RaiseBelow(condition, below) => self.raise(*condition, below, kbase),
+                Step::RaiseBelow(condition, below) => match self.raise(*condition, below, kbase) {
+                    Ok(s) => Ok(s),
+                    Err(e) => {
+                        // No handler below: the error leaves, it is not raised again.
+                        self.unwind(kbase, vbase);
+                        return Err(e);
+                    }
+                },
             };
             step = match next {
                 Ok(s) => s,

@@ -82,22 +82,18 @@ const LIBRARY: &str = r#"
 (define (any pred l . more)
   (%check-procedure 'any pred)
   (if (null? more)
-      (begin
-        (%check-list 'any l)
-        (let loop ((l l))
-          (and (pair? l) (or (pred (car l)) (loop (cdr l))))))
+      (let loop ((l l))
+        (and (pair? l) (or (pred (car l)) (loop (cdr l)))))
       (let loop ((ls (cons l more)))
         (and (%all-pairs? ls) (or (apply pred (%cars ls)) (loop (%cdrs ls)))))))
 
 (define (every pred l . more)
   (%check-procedure 'every pred)
   (if (null? more)
-      (begin
-        (%check-list 'every l)
-        (let loop ((l l) (last #t))
-          (if (pair? l)
-              (let ((r (pred (car l)))) (and r (loop (cdr l) r)))
-              last)))
+      (let loop ((l l) (last #t))
+        (cond ((pair? l) (let ((r (pred (car l)))) (and r (loop (cdr l) r))))
+              ((null? l) last)
+              (else (error "every: expected a proper list, found a tail of" l))))
       (let loop ((ls (cons l more)) (last #t))
         (if (%all-pairs? ls)
             (let ((r (apply pred (%cars ls)))) (and r (loop (%cdrs ls) r)))
@@ -105,9 +101,8 @@ const LIBRARY: &str = r#"
 
 (define (find-tail pred l)
   (%check-procedure 'find-tail pred)
-  (%check-list 'find-tail l)
   (let loop ((l l))
-    (cond ((null? l) #f)
+    (cond ((not (pair? l)) #f)
           ((pred (car l)) l)
           (else (loop (cdr l))))))
 
@@ -260,7 +255,10 @@ const LIBRARY: &str = r#"
     (if (pair? lead) (loop (cdr lag) (cdr lead)) lag)))
 
 (define (drop-right l k)
-  (take l (- (length l) k)))
+  (let loop ((lag l) (lead (drop l k)) (acc '()))
+    (if (pair? lead)
+        (loop (cdr lag) (cdr lead) (cons (car lag) acc))
+        (reverse! acc))))
 
 (define (drop-right! l k) (drop-right l k))
 
@@ -304,9 +302,19 @@ const LIBRARY: &str = r#"
   (let loop ((l l))
     (if (pair? l) (let ((next (cdr l))) (f l) (loop next)))))
 
-(define (pair-fold f init l)
-  (let loop ((l l) (acc init))
-    (if (pair? l) (let ((next (cdr l))) (loop next (f l acc))) acc)))
+(define (pair-fold f init l . more)
+  (let loop ((ls (cons l more)) (acc init))
+    (if (%all-pairs? ls)
+        (let ((next (%cdrs ls))) (loop next (apply f (append ls (list acc)))))
+        acc)))
+
+(define (pair-fold-right f init l . more)
+  (let loop ((tails (let collect ((ls (cons l more)) (acc '()))
+                      (if (%all-pairs? ls) (collect (%cdrs ls) (cons ls acc)) acc)))
+             (acc init))
+    (if (pair? tails)
+        (loop (cdr tails) (apply f (append (car tails) (list acc))))
+        acc)))
 
 (define (car+cdr p) (values (car p) (cdr p)))
 (define (xcons a b) (cons b a))
@@ -381,7 +389,7 @@ const LIBRARY: &str = r#"
       (let loop ((a (car lists)) (rest (cdr lists)))
         (or (null? rest)
             (and (every (lambda (x) (member x (car rest) same)) a)
-                 (every (lambda (x) (member x a same)) (car rest))
+                 (every (lambda (x) (member x a (lambda (p q) (same q p)))) (car rest))
                  (loop (car rest) (cdr rest)))))))
 
 (define (%map-sequences who f seqs ->list list->)
@@ -424,7 +432,7 @@ const LIBRARY: &str = r#"
 (define (%case-lambda args clauses)
   (let ((n (length args)))
     (let loop ((cs clauses))
-      (cond ((null? cs) (error "case-lambda: no clause accepts" n "arguments"))
+      (cond ((null? cs) (error (string-append "case-lambda: no clause accepts " (number->string n) " arguments")))
             ((%procedure-accepts? (car cs) n) (apply (car cs) args))
             (else (loop (cdr cs)))))))
 

@@ -10,11 +10,13 @@
 //! Modules: `reader` (text to data), `compile` (data to a node tree with resolved variables),
 //! `syntax` (syntax-rules), `derived` (derived forms), `eval` (the evaluator, an explicit-stack
 //! machine with the control features), `printer`, `value` (data types, memory accounting), the
-//! primitive families `numbers`, `lists`, `strings`, `vectors`, `tables` (hash tables), `ports`,
+//! primitive families `numbers`, `lists`, `strings`, `vectors`, `bytevectors`, `tables` (hash
+//! tables), `ports`,
 //! `objects` (records, promises, parameters), `host` (state bindings), `builtins` (lookup,
 //! errors, argument helpers), `library` (procedures written in Scheme) and `help`.
 
 mod builtins;
+mod bytevectors;
 mod compile;
 mod derived;
 mod eval;

@@ -71,13 +71,11 @@ pub static PRIMS: &[Primitive] = &[
     prim!("exact-rational?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Int(_))))),
     prim!("numerator", 1, Some(1), |_, a| match num("numerator", &a[0])? {
         Num::I(i) => Ok(Value::Int(i)),
-        Num::F(f) if f.fract() == 0.0 => Ok(Value::Real(f)),
-        _ => fail("numerator: only integers are exact here (no rationals)"),
+        Num::F(f) => Ok(Value::Real(fraction(f).0)),
     }),
     prim!("denominator", 1, Some(1), |_, a| match num("denominator", &a[0])? {
         Num::I(_) => Ok(Value::Int(1)),
-        Num::F(f) if f.fract() == 0.0 => Ok(Value::Real(1.0)),
-        _ => fail("denominator: only integers are exact here (no rationals)"),
+        Num::F(f) => Ok(Value::Real(fraction(f).1)),
     }),
     prim!("number?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Int(_) | Value::Real(_))))),
     prim!("complex?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Int(_) | Value::Real(_))))),
@@ -327,6 +325,19 @@ fn exactness(args: &[Value], n: i64) -> Value {
     } else {
         Value::Int(n)
     }
+}
+
+/// A finite real as numerator and denominator (both integral reals): its exact binary value.
+fn fraction(f: f64) -> (f64, f64) {
+    if !f.is_finite() {
+        return (f, 1.0);
+    }
+    let (mut n, mut d) = (f, 1.0);
+    while n.fract() != 0.0 && d < 1e308 {
+        n *= 2.0;
+        d *= 2.0;
+    }
+    (n, d)
 }
 
 fn floor_div(x: i64, y: i64) -> Option<i64> {

@@ -1,4 +1,5 @@
-//! Ports: string ports (open-input-string, open-output-string), the console output port and an
+//! Ports: string ports (open-input-string, open-output-string), bytevector ports
+//! (open-input-bytevector, open-output-bytevector), the console output port and an
 //! always-empty console input port, and the procedures that read and write through them. The
 //! current output port is the interpreter's output parameter, so `with-output-to-string` and
 //! `parameterize` of `current-output-port` redirect display, write and friends.
@@ -7,6 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::builtins::{character, index, prim, string, type_error};
+use crate::bytevectors::{byte, bytevector, Bytevector};
 use crate::eval::{Interp, Primitive};
 use crate::printer::{display_string, write_string, write_string_shared};
 use crate::reader::{read, Read};
@@ -16,6 +18,8 @@ pub enum PortKind {
     /// Characters of a string being read, and the position of the next one.
     Input { text: Vec<char>, pos: Cell<usize> },
     Output(RefCell<String>),
+    InputBytes { bytes: Vec<u8>, pos: Cell<usize> },
+    OutputBytes(RefCell<Vec<u8>>),
     /// The operator's terminal: output goes with the line's answer.
     Console,
     /// Nothing to read: the shell's input is the operator's code.
@@ -33,7 +37,11 @@ impl Port {
     }
 
     fn is_input(&self) -> bool {
-        matches!(self.kind, PortKind::Input { .. } | PortKind::ConsoleInput)
+        matches!(self.kind, PortKind::Input { .. } | PortKind::InputBytes { .. } | PortKind::ConsoleInput)
+    }
+
+    fn is_binary(&self) -> bool {
+        matches!(self.kind, PortKind::InputBytes { .. } | PortKind::OutputBytes(_))
     }
 }
 
@@ -57,8 +65,59 @@ pub static PRIMS: &[Primitive] = &[
     prim!("port?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Port(_))))),
     prim!("input-port?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Port(p) if p.is_input())))),
     prim!("output-port?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Port(p) if !p.is_input())))),
-    prim!("textual-port?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Port(_))))),
-    prim!("binary-port?", 1, Some(1), |_, _| Ok(Value::Bool(false))),
+    prim!("textual-port?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Port(p) if !p.is_binary())))),
+    prim!("binary-port?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Port(p) if p.is_binary())))),
+    prim!("open-input-bytevector", 1, Some(1), |_, a| {
+        let bytes = bytevector("open-input-bytevector", &a[0])?.bytes.borrow().clone();
+        Ok(Value::Port(Port::new(PortKind::InputBytes { bytes, pos: Cell::new(0) })))
+    }),
+    prim!("open-output-bytevector", 0, Some(0), |_, _| Ok(Value::Port(Port::new(PortKind::OutputBytes(RefCell::new(Vec::new())))))),
+    prim!("get-output-bytevector", 1, Some(1), |_, a| match &a[0] {
+        Value::Port(p) => match &p.kind {
+            PortKind::OutputBytes(buf) => Ok(Bytevector::new(buf.borrow().clone())),
+            _ => type_error("get-output-bytevector", "a bytevector output port", &a[0]),
+        },
+        other => type_error("get-output-bytevector", "a bytevector output port", other),
+    }),
+    prim!("read-u8", 0, Some(1), |_, a| next_byte("read-u8", a.get(0), true)),
+    prim!("peek-u8", 0, Some(1), |_, a| next_byte("peek-u8", a.get(0), false)),
+    prim!("u8-ready?", 0, Some(1), |_, a| {
+        binary_input("u8-ready?", a.get(0))?;
+        Ok(Value::Bool(true))
+    }),
+    prim!("read-bytevector", 1, Some(2), |_, a| {
+        let k = index("read-bytevector", &a[0])?;
+        let (bytes, pos) = binary_input("read-bytevector", a.get(1))?;
+        let start = pos.get();
+        if start >= bytes.len() && k > 0 {
+            return Ok(Value::Eof);
+        }
+        let end = (start + k).min(bytes.len());
+        pos.set(end);
+        Ok(Bytevector::new(bytes[start..end].to_vec()))
+    }),
+    prim!("read-bytevector!", 1, Some(4), |_, a| {
+        let target = bytevector("read-bytevector!", &a[0])?;
+        let (bytes, pos) = binary_input("read-bytevector!", a.get(1))?;
+        let len = target.bytes.borrow().len();
+        let (start, end) = crate::vectors::bounds("read-bytevector!", "bytevector", len, a.get(2), a.get(3))?;
+        let from = pos.get();
+        if from >= bytes.len() && end > start {
+            return Ok(Value::Eof);
+        }
+        let n = (end - start).min(bytes.len() - from);
+        target.bytes.borrow_mut()[start..start + n].copy_from_slice(&bytes[from..from + n]);
+        pos.set(from + n);
+        Ok(Value::Int(n as i64))
+    }),
+    prim!("write-u8", 1, Some(2), |i, a| {
+        let b = byte("write-u8", &a[0])?;
+        put_bytes(i, a.get(1), &[b])
+    }),
+    prim!("write-bytevector", 1, Some(4), |i, a| {
+        let bytes = crate::bytevectors::range("write-bytevector", &a[0], a.get(2), a.get(3))?;
+        put_bytes(i, a.get(1), &bytes)
+    }),
     prim!("input-port-open?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Port(p) if p.is_input() && p.open.get())))),
     prim!("output-port-open?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Port(p) if !p.is_input() && p.open.get())))),
     prim!("close-port", 1, Some(1), close),
@@ -185,6 +244,51 @@ fn input<'a>(who: &str, port: Option<&'a Value>) -> R<Option<(&'a [char], &'a Ce
             _ => type_error(who, "an input port", port.unwrap_or(&Value::Nil)),
         },
         Some(other) => type_error(who, "an input port", other),
+    }
+}
+
+/// Writes bytes to a bytevector output port.
+fn put_bytes(interp: &mut Interp, port: Option<&Value>, bytes: &[u8]) -> R<Value> {
+    let port = match port {
+        Some(p) => p.clone(),
+        None => interp.output.value.borrow().clone(),
+    };
+    match &port {
+        Value::Port(p) if p.open.get() => match &p.kind {
+            PortKind::OutputBytes(buf) => {
+                reserve(bytes.len())?;
+                buf.borrow_mut().extend_from_slice(bytes);
+                Ok(Value::Unspecified)
+            }
+            _ => type_error("write-u8", "a binary output port", &port),
+        },
+        Value::Port(_) => fail("write-u8: the port is closed"),
+        other => type_error("write-u8", "a binary output port", other),
+    }
+}
+
+fn binary_input<'a>(who: &str, port: Option<&'a Value>) -> R<(&'a [u8], &'a Cell<usize>)> {
+    match port {
+        Some(Value::Port(p)) => match &p.kind {
+            PortKind::InputBytes { bytes, pos } if p.open.get() => Ok((bytes, pos)),
+            PortKind::InputBytes { .. } => fail(format!("{}: the port is closed", who)),
+            _ => type_error(who, "a binary input port", port.unwrap_or(&Value::Nil)),
+        },
+        Some(other) => type_error(who, "a binary input port", other),
+        None => fail(format!("{}: the console is not a binary port; give a port", who)),
+    }
+}
+
+fn next_byte(who: &str, port: Option<&Value>, consume: bool) -> R<Value> {
+    let (bytes, pos) = binary_input(who, port)?;
+    match bytes.get(pos.get()) {
+        Some(&b) => {
+            if consume {
+                pos.set(pos.get() + 1);
+            }
+            Ok(Value::Int(b as i64))
+        }
+        None => Ok(Value::Eof),
     }
 }
 

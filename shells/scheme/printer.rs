@@ -257,6 +257,20 @@ impl Printer {
                 self.out.push_str(&t.name);
                 self.out.push('>');
             }
+            Value::Bytevector(b) => {
+                self.out.push_str("#u8(");
+                let bytes = b.bytes.borrow();
+                for (i, x) in bytes.iter().enumerate() {
+                    if i > 0 {
+                        self.out.push(' ');
+                    }
+                    self.out.push_str(&x.to_string());
+                    if self.out.len() > self.limit {
+                        break;
+                    }
+                }
+                self.out.push(')');
+            }
             Value::Promise(_) => self.out.push_str("#<promise>"),
             Value::Param(_) => self.out.push_str("#<parameter>"),
             Value::Cont(_) => self.out.push_str("#<continuation>"),
@@ -338,8 +352,18 @@ pub fn format_real(r: f64) -> String {
     } else if r.is_infinite() {
         if r > 0.0 { "+inf.0".to_string() } else { "-inf.0".to_string() }
     } else {
-        // Debug formatting gives the shortest round-trip form: 1.0, 0.1, 1e21, 1.5e-7.
-        format!("{:?}", r)
+        // Debug formatting gives the shortest round-trip form (1.0, 0.1, 1e21, 1.5e-7); the
+        // exponent form gets a decimal point and a sign: 1.0e+21, 1.5e-7.
+        let text = format!("{:?}", r);
+        match text.find('e') {
+            Some(at) => {
+                let (mantissa, exponent) = text.split_at(at);
+                let point = if mantissa.contains('.') { "" } else { ".0" };
+                let sign = if exponent[1..].starts_with('-') { "" } else { "+" };
+                format!("{}{}e{}{}", mantissa, point, sign, &exponent[1..])
+            }
+            None => text,
+        }
     }
 }
 
@@ -378,11 +402,15 @@ pub fn write_string_literal(out: &mut String, s: &str) {
 /// Symbols that would not read back as themselves are written between bars.
 fn write_symbol(s: &Symbol) -> String {
     let name = s.name();
+    let lower = name.to_ascii_lowercase();
     let plain = !name.is_empty()
-        && !name.chars().any(|c| c.is_whitespace() || "()[]\"';`,|".contains(c))
+        && !name.chars().any(|c| c.is_whitespace() || "()[]\"';`,|\\".contains(c))
         && !name.starts_with('#')
         && name != "."
-        && !crate::reader::looks_numeric(name);
+        && !crate::reader::looks_numeric(name)
+        && !(lower.starts_with("+inf.0") || lower.starts_with("-inf.0") || lower.starts_with("+nan.0") || lower.starts_with("-nan.0"))
+        && lower != "+i"
+        && lower != "-i";
     if plain {
         name.to_string()
     } else {

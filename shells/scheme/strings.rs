@@ -200,7 +200,14 @@ fn fold_char(c: char) -> char {
 
 /// Case folding for comparisons (and string-ci tables).
 pub fn fold_case(s: &str) -> String {
-    s.chars().flat_map(|c| if c == 'ß' { "ss".chars().collect::<Vec<_>>() } else { c.to_lowercase().collect() }).collect()
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            'ß' => out.push_str("ss"),
+            c => out.extend(single(c, char::to_uppercase).to_lowercase()),
+        }
+    }
+    out
 }
 
 /// The value of a decimal digit in any script (Unicode Nd digits come in runs of ten).

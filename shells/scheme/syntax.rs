@@ -51,6 +51,10 @@ impl Macro {
                 other => fail(format!("syntax-rules: literal {} is not a symbol", write_short(&other))),
             })
             .collect::<R<Vec<_>>>()?;
+        // An ellipsis listed among the literals is matched literally, not as an ellipsis.
+        if literals.iter().any(|l| l.base().name() == ellipsis) {
+            ellipsis = String::new();
+        }
         let mut parsed = Vec::new();
         for rule in rules {
             match crate::compile::parts("syntax-rules", rule)?.as_slice() {

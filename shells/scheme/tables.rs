@@ -37,6 +37,7 @@ pub enum HashKey {
     /// Elements, then the tail of an improper list (None for a proper one).
     List(Vec<HashKey>, Option<Box<HashKey>>),
     Vector(Vec<HashKey>),
+    Bytes(Vec<u8>),
     /// Objects compared by identity; the table keeps the object alive.
     Ident(usize),
 }
@@ -46,7 +47,7 @@ const MAX_KEY_DEPTH: usize = 64;
 impl HashKey {
     pub fn of(v: &Value, kind: Kind) -> R<HashKey> {
         match (kind, v) {
-            (Kind::Eqv, Value::Str(_) | Value::Pair(_) | Value::Vector(_)) => Ok(HashKey::Ident(identity(v).unwrap_or(0))),
+            (Kind::Eqv, Value::Str(_) | Value::Pair(_) | Value::Vector(_) | Value::Bytevector(_)) => Ok(HashKey::Ident(identity(v).unwrap_or(0))),
             (Kind::StringCi, Value::Str(s)) => Ok(HashKey::Str(crate::strings::fold_case(&s.borrow()))),
             _ => HashKey::structural(v, 0),
         }
@@ -89,6 +90,7 @@ impl HashKey {
                 }
                 HashKey::Vector(keys)
             }
+            Value::Bytevector(b) => HashKey::Bytes(b.bytes.borrow().clone()),
             other => HashKey::Ident(identity(other).unwrap_or(0)),
         })
     }

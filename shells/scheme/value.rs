@@ -323,6 +323,7 @@ pub enum Value {
     Promise(Rc<Promise>),
     Param(Rc<Param>),
     Cont(Rc<Cont>),
+    Bytevector(Rc<crate::bytevectors::Bytevector>),
 }
 
 impl Default for Value {
@@ -655,6 +656,7 @@ pub fn identity(v: &Value) -> Option<usize> {
         Value::Promise(x) => Rc::as_ptr(x) as usize,
         Value::Param(x) => Rc::as_ptr(x) as usize,
         Value::Cont(x) => Rc::as_ptr(x) as usize,
+        Value::Bytevector(x) => Rc::as_ptr(x) as usize,
         Value::Prim(p) => *p as *const Primitive as usize,
         _ => return None,
     })
@@ -707,6 +709,11 @@ fn equal_walk(a: &Value, b: &Value, mut seen: Option<&mut HashSet<(usize, usize)
             }
             (Value::Str(s), Value::Str(t)) => {
                 if *s.borrow() != *t.borrow() {
+                    return Ok(Some(false));
+                }
+            }
+            (Value::Bytevector(s), Value::Bytevector(t)) => {
+                if *s.bytes.borrow() != *t.bytes.borrow() {
                     return Ok(Some(false));
                 }
             }
