@@ -422,6 +422,7 @@ impl<'a> Compiler<'a> {
         node(Node::Global(self.globals.cell(s)))
     }
 
+    #[inline(never)]
     fn special(&mut self, keyword: &str, x: &Value) -> R<NodeRef> {
         let items = parts(keyword, x)?;
         let args = &items[1..];
@@ -505,24 +506,7 @@ impl<'a> Compiler<'a> {
                 }
                 _ => syntax_error("define-syntax", x),
             },
-            "let-syntax" | "letrec-syntax" => match args {
-                [bindings, body @ ..] if !body.is_empty() => {
-                    // letrec-syntax's macros see each other (their scope is the new one).
-                    let defined_in = self.scopes.len() + usize::from(keyword == "letrec-syntax");
-                    let mut scope = Scope::default();
-                    for b in parts(keyword, bindings)? {
-                        match parts(keyword, &b)?.as_slice() {
-                            [Value::Sym(name), spec] => scope.macros.push((name.clone(), Rc::new(self.syntax_rules(spec, defined_in)?))),
-                            _ => return syntax_error(keyword, x),
-                        }
-                    }
-                    self.scopes.push(scope);
-                    let body = self.body(body);
-                    let scope = self.scopes.pop().unwrap_or_default();
-                    Ok(node(Node::Let { inits: Vec::new(), frame_size: scope.vars.len(), body: body? }))
-                }
-                _ => syntax_error(keyword, x),
-            },
+            "let-syntax" | "letrec-syntax" => self.local_syntax(keyword, x, args),
             "syntax-rules" => fail("syntax-rules: only inside define-syntax, let-syntax or letrec-syntax"),
             "import" => Ok(unspecified()),
             "else" | "=>" => fail(format!("{}: only allowed in cond, case or guard", keyword)),
@@ -530,6 +514,29 @@ impl<'a> Compiler<'a> {
                 let expansion = crate::derived::rewrite(self, keyword, x, args)?;
                 self.compile(&expansion)
             }
+        }
+    }
+
+    /// `(let-syntax ((name spec) ...) body ...)` and `letrec-syntax`.
+    #[inline(never)]
+    fn local_syntax(&mut self, keyword: &str, x: &Value, args: &[Value]) -> R<NodeRef> {
+    match args {
+            [bindings, body @ ..] if !body.is_empty() => {
+                // letrec-syntax's macros see each other (their scope is the new one).
+                let defined_in = self.scopes.len() + usize::from(keyword == "letrec-syntax");
+                let mut scope = Scope::default();
+                for b in parts(keyword, bindings)? {
+                    match parts(keyword, &b)?.as_slice() {
+                        [Value::Sym(name), spec] => scope.macros.push((name.clone(), Rc::new(self.syntax_rules(spec, defined_in)?))),
+                        _ => return syntax_error(keyword, x),
+                    }
+                }
+                self.scopes.push(scope);
+                let body = self.body(body);
+                let scope = self.scopes.pop().unwrap_or_default();
+                Ok(node(Node::Let { inits: Vec::new(), frame_size: scope.vars.len(), body: body? }))
+            }
+            _ => syntax_error(keyword, x),
         }
     }
 
@@ -542,6 +549,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Compiles `x`, naming it `name` if it is a lambda (for messages and printing).
+    #[inline(never)]
     fn compile_named(&mut self, x: &Value, name: &Symbol) -> R<NodeRef> {
         if let Value::Pair(p) = x {
             if self.special_of(&p.car()).as_deref() == Some("lambda") {
@@ -554,6 +562,7 @@ impl<'a> Compiler<'a> {
         self.compile(x)
     }
 
+    #[inline(never)]
     fn define(&mut self, x: &Value, args: &[Value]) -> R<NodeRef> {
         let (name, value) = match args {
             [Value::Sym(name), value] => (name.clone(), self.compile_named(value, name)?),
@@ -632,6 +641,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// A lambda; with `self_slot`, its name is bound in its own frame to the procedure itself.
+    #[inline(never)]
     fn lambda(&mut self, name: Option<Symbol>, self_slot: bool, params: &Value, body: &[Value]) -> R<Rc<LambdaInfo>> {
         let (mut names, rest) = self.params(params)?;
         let required = names.len() - usize::from(rest);
@@ -659,6 +669,7 @@ impl<'a> Compiler<'a> {
     /// A body: macro uses and derived definitions at its start are expanded, internal
     /// define-syntax binds in the innermost scope, internal defines get slots there; then the
     /// expressions.
+    #[inline(never)]
     fn body(&mut self, forms: &[Value]) -> R<NodeRef> {
         let mut expanded = Vec::with_capacity(forms.len());
         self.expand_body(forms, &mut expanded, 0)?;
@@ -689,6 +700,7 @@ impl<'a> Compiler<'a> {
         self.sequence(&expanded)
     }
 
+    #[inline(never)]
     fn expand_body(&mut self, forms: &[Value], out: &mut Vec<Value>, depth: usize) -> R<()> {
         if depth > MAX_DEPTH {
             return fail("expression nested too deeply");
@@ -730,6 +742,7 @@ impl<'a> Compiler<'a> {
         Ok(())
     }
 
+    #[inline(never)]
     fn sequence(&mut self, forms: &[Value]) -> R<NodeRef> {
         let mut nodes = Vec::with_capacity(forms.len());
         for f in forms {
@@ -755,6 +768,7 @@ impl<'a> Compiler<'a> {
         Ok(out)
     }
 
+    #[inline(never)]
     fn let_form(&mut self, x: &Value, args: &[Value]) -> R<NodeRef> {
         match args {
             [Value::Sym(name), bindings, body @ ..] if !body.is_empty() => self.named_let(x, name, bindings, body),
@@ -781,6 +795,7 @@ impl<'a> Compiler<'a> {
 
     /// `(let loop ((v init) ...) body)`: a call of a lambda that finds itself as `loop` in
     /// its own frame; the inits are evaluated outside.
+    #[inline(never)]
     fn named_let(&mut self, x: &Value, name: &Symbol, bindings: &Value, body: &[Value]) -> R<NodeRef> {
         let bindings = self.bindings("let", x, bindings)?;
         let mut inits = Vec::with_capacity(bindings.len());
@@ -792,6 +807,7 @@ impl<'a> Compiler<'a> {
         Ok(node(call(node(Node::Lambda(lambda)), inits)))
     }
 
+    #[inline(never)]
     fn let_star(&mut self, x: &Value, args: &[Value]) -> R<NodeRef> {
         match args {
             [bindings, body @ ..] if !body.is_empty() => {
@@ -817,6 +833,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    #[inline(never)]
     fn letrec(&mut self, x: &Value, args: &[Value]) -> R<NodeRef> {
         match args {
             [bindings, body @ ..] if !body.is_empty() => {
@@ -838,6 +855,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    #[inline(never)]
     fn cond(&mut self, x: &Value, clauses: &[Value]) -> R<NodeRef> {
         // Built from the last clause backwards, so no recursion per clause.
         let mut rest = unspecified();
@@ -873,6 +891,7 @@ impl<'a> Compiler<'a> {
         }
     }
 
+    #[inline(never)]
     fn case(&mut self, x: &Value, args: &[Value]) -> R<NodeRef> {
         let (key, clauses) = match args {
             [key, clauses @ ..] => (self.compile(key)?, clauses),
@@ -900,6 +919,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// `(guard (var clause ...) body ...)`: clauses as in cond; none matching re-raises.
+    #[inline(never)]
     fn guard(&mut self, x: &Value, args: &[Value]) -> R<NodeRef> {
         let (var, clauses, body) = match args {
             [spec, body @ ..] if !body.is_empty() => match parts("guard", spec)?.as_slice() {
@@ -952,6 +972,7 @@ impl<'a> Compiler<'a> {
         None
     }
 
+    #[inline(never)]
     fn quasi_inner(&mut self, template: &Value, depth: usize) -> R<NodeRef> {
         if !Self::has_unquote(template, 0) {
             return Ok(node(Node::Const(template.clone())));

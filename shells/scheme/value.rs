@@ -145,7 +145,7 @@ pub fn out_of_memory() -> Error {
 /// Native stack kept free below the deepest recursion (reader, compiler, printer, macro
 /// expansion): each of them stops with an error when less is left. wasm-ld puts the stack
 /// first in memory, growing down towards address 0, so the address of a local tells the room.
-const STACK_RESERVE: usize = 16 * 1024;
+const STACK_RESERVE: usize = 8 * 1024;
 
 #[cfg(target_arch = "wasm32")]
 pub fn stack_exhausted() -> bool {
