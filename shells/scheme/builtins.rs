@@ -1,7 +1,9 @@
-//! The primitive procedures: registration, argument checking helpers, and the control and
-//! output primitives. The data-type families live in their own modules; higher-order library
-//! procedures (map, sort, ...) are Scheme code in `prelude.rs`, so they run on the evaluator's
-//! explicit stack like user code.
+//! The primitive procedures: the lookup by name (globals bind a primitive when a program first
+//! names it), argument checking helpers, and the core primitives (equality, errors, exit,
+//! format, diagnostics, the file-less stand-ins). The data-type families live in their own
+//! modules and are listed in [`TABLES`]; to add a primitive, put it in its family's `PRIMS`.
+//! Higher-order library procedures (map, sort, ...) are Scheme code in `library.rs`, so they
+//! run on the evaluator's explicit stack like user code.
 
 use std::rc::Rc;
 

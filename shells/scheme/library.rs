@@ -447,8 +447,6 @@ const LIBRARY: &str = r#"
               (loop))))
       p))
 
-(define (make-promise-lazy thunk) (%make-lazy-promise thunk))
-
 (define (with-output-to-string thunk)
   (let ((port (open-output-string)))
     (%with-parameters (list (%output-parameter)) (list port) thunk)
@@ -462,8 +460,6 @@ const LIBRARY: &str = r#"
 (define (call-with-port port proc)
   (call-with-values (lambda () (proc port))
     (lambda results (close-port port) (apply values results))))
-
-(define (error-object-message* e) (error-object-message e))
 
 (define (hash-table-set! t k v)
   (if (%hash-table-custom? t) (%custom-set! t k v) (%hash-table-set! t k v)))

@@ -1,5 +1,6 @@
-//! Pairs and lists. Every walk along a list is a loop; functions that need a proper list
-//! check for one (and for cycles) through `list_to_vec`.
+//! Pairs and lists, and the SRFI-1 procedures that need no callback (take, drop, delete, ...;
+//! those that call procedures are in library.rs). Every walk along a list is a loop; functions
+//! that need a proper list check for one (and for cycles) through `list_to_vec`.
 
 use std::collections::BTreeSet;
 
@@ -162,10 +163,6 @@ pub static PRIMS: &[Primitive] = &[
     }),
     prim!("%cars", 1, Some(1), |_, a| heads(&a[0], true)),
     prim!("%cdrs", 1, Some(1), |_, a| heads(&a[0], false)),
-    prim!("%check-list-end", 2, Some(2), |_, a| match &a[1] {
-        Value::Nil => Ok(Value::Unspecified),
-        other => fail(format!("{}: expected a proper list, found a tail of {}", write_short(&a[0]), write_short(other))),
-    }),
 ];
 
 /// car/cdr compositions: `cadr` is (car (cdr x)).

@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use crate::builtins::{index, prim, symbol, type_error, ANY};
+use crate::builtins::{index, prim, type_error, ANY};
 use crate::eval::{Interp, Primitive, Special};
 use crate::value::{fail, list_from_vec, release_all, Symbol, Value, R};
 
@@ -124,7 +124,6 @@ pub static PRIMS: &[Primitive] = &[
             _ => true,
         }))
     }),
-    prim!("%symbol-name", 1, Some(1), |_, a| Ok(Value::str(symbol("%symbol-name", &a[0])?.name()))),
 ];
 
 fn promise(done: bool, value: Value) -> Value {
