@@ -11,13 +11,26 @@ pub static PRIMS: &[Primitive] = &[
     prim!("string?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Str(_))))),
     prim!("symbol?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Sym(_))))),
     prim!("char?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Char(_))))),
-    prim!("string-length", 1, Some(1), |_, a| Ok(Value::Int(char_count(&string("string-length", &a[0])?) as i64))),
+    prim!("string-length", 1, Some(1), |_, a| {
+        let s = sstring("string-length", &a[0])?;
+        crate::eval::charge(s.borrow().len() / 1024)?;
+        Ok(Value::Int(s.char_count() as i64))
+    }),
     prim!("string-ref", 2, Some(2), |_, a| {
-        let s = string("string-ref", &a[0])?;
+        let s = sstring("string-ref", &a[0])?;
         let k = index("string-ref", &a[1])?;
-        match s.chars().nth(k) {
+        let (ascii, len) = (s.is_ascii(), s.char_count());
+        let text = s.borrow();
+        let c = if ascii {
+            text.as_bytes().get(k).map(|&b| b as char)
+        } else {
+            // Finding character k walks the text.
+            crate::eval::charge(k / 256)?;
+            text.chars().nth(k)
+        };
+        match c {
             Some(c) => Ok(Value::Char(c)),
-            None => fail(format!("string-ref: index {} is out of range for a string of length {}", k, char_count(&s))),
+            None => fail(format!("string-ref: index {} is out of range for a string of length {}", k, len)),
         }
     }),
     prim!("substring", 2, Some(3), |_, a| Ok(Value::str(sub("substring", &a[0], a.get(1), a.get(2))?))),
@@ -26,17 +39,25 @@ pub static PRIMS: &[Primitive] = &[
         let s = sstring("string-set!", &a[0])?;
         let k = index("string-set!", &a[1])?;
         let c = character("string-set!", &a[2])?;
-        let mut chars: Vec<char> = s.borrow().chars().collect();
-        match chars.get_mut(k) {
-            Some(slot) => *slot = c,
-            None => return fail(format!("string-set!: index {} is out of range for a string of length {}", k, chars.len())),
+        let (ascii, len) = (s.is_ascii(), s.char_count());
+        if k >= len {
+            return fail(format!("string-set!: index {} is out of range for a string of length {}", k, len));
         }
-        *s.borrow_mut() = chars.into_iter().collect();
+        if !ascii {
+            crate::eval::charge(k / 256)?;
+        }
+        let mut text = s.borrow_mut();
+        let at = if ascii { k } else { text.char_indices().nth(k).map_or(text.len(), |(b, _)| b) };
+        let old_len = text[at..].chars().next().map_or(1, char::len_utf8);
+        // In place when the old and new characters are the same size (always for ASCII).
+        text.replace_range(at..at + old_len, c.encode_utf8(&mut [0; 4]));
+        s.keep_char_count(len);
         Ok(Value::Unspecified)
     }),
     prim!("string-fill!", 2, Some(4), |_, a| {
         let s = sstring("string-fill!", &a[0])?;
         let c = character("string-fill!", &a[1])?;
+        reserve_n(s.borrow().len(), 4)?;
         let mut chars: Vec<char> = s.borrow().chars().collect();
         let (start, end) = crate::vectors::bounds("string-fill!", "string", chars.len(), a.get(2), a.get(3))?;
         for slot in &mut chars[start..end] {
@@ -50,6 +71,7 @@ pub static PRIMS: &[Primitive] = &[
         let at = index("string-copy!", &a[1])?;
         // Copied out first: source and destination may be the same string.
         let from: Vec<char> = sub("string-copy!", &a[2], a.get(3), a.get(4))?.chars().collect();
+        reserve_n(to.borrow().len(), 4)?;
         let mut chars: Vec<char> = to.borrow().chars().collect();
         if at > chars.len() || from.len() > chars.len() - at {
             return fail(format!("string-copy!: {} characters do not fit at {} in a string of length {}", from.len(), at, chars.len()));
@@ -260,9 +282,10 @@ fn offset(s: &str, k: usize) -> Option<usize> {
 
 /// The part of string `s` from character `start` to `end` (both optional).
 pub fn sub(who: &str, s: &Value, start: Option<&Value>, end: Option<&Value>) -> R<String> {
+    let len = sstring(who, s)?.char_count();
     let s = string(who, s)?;
-    let len = char_count(&s);
     let (start, end) = crate::vectors::bounds(who, "string", len, start, end)?;
+    reserve(end - start)?;
     match (offset(&s, start), offset(&s, end)) {
         (Some(b), Some(e)) => Ok(s[b..e].to_string()),
         _ => fail(format!("{}: range out of bounds", who)),

@@ -99,7 +99,10 @@ pub fn heap_limit() -> usize {
 }
 
 /// Fails unless `bytes` more fit under the heap limit; called before every bulk allocation.
+/// Work in a primitive is proportional to what it allocates, so this also spends the fuel
+/// that decides when to ask the host whether to stop (eval.rs, [`charge`]).
 pub fn reserve(bytes: usize) -> R<()> {
+    charge(bytes / 256)?;
     if heap_used().saturating_add(bytes) > heap_limit() {
         Err(out_of_memory())
     } else {
@@ -359,14 +362,17 @@ impl Drop for ValueList {
     }
 }
 
-/// A string; mutable (string-set!, string-fill!, string-copy!). Indexes count characters.
+/// A string; mutable (string-set!, string-fill!, string-copy!). Indexes count characters, so
+/// the character count is remembered: with it, an ASCII string (count = bytes) is indexed
+/// directly instead of scanned.
 pub struct SString {
     text: RefCell<String>,
+    chars: Cell<Option<usize>>,
 }
 
 impl SString {
     pub fn new(text: String) -> Rc<SString> {
-        Rc::new(SString { text: RefCell::new(text) })
+        Rc::new(SString { text: RefCell::new(text), chars: Cell::new(None) })
     }
 
     pub fn borrow(&self) -> Ref<'_, String> {
@@ -375,7 +381,28 @@ impl SString {
 
     /// Callers must not hold a [`borrow`] of the same string (copy the source first).
     pub fn borrow_mut(&self) -> RefMut<'_, String> {
+        self.chars.set(None);
         self.text.borrow_mut()
+    }
+
+    pub fn char_count(&self) -> usize {
+        match self.chars.get() {
+            Some(n) => n,
+            None => {
+                let n = self.text.borrow().chars().count();
+                self.chars.set(Some(n));
+                n
+            }
+        }
+    }
+
+    /// After a change that kept the number of characters (string-set!).
+    pub fn keep_char_count(&self, n: usize) {
+        self.chars.set(Some(n));
+    }
+
+    pub fn is_ascii(&self) -> bool {
+        self.char_count() == self.text.borrow().len()
     }
 }
 
