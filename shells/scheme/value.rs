@@ -80,14 +80,14 @@ static HEAP_LIMIT: AtomicUsize = AtomicUsize::new(DEFAULT_MEMORY);
 static SESSION_MEMORY: AtomicUsize = AtomicUsize::new(DEFAULT_MEMORY);
 
 /// Sizes the heap from the session's memory limit (`None`: the host did not say). Besides the
-/// heap, the guest's memory holds the code's static data and stack (about 230 KiB) and the
+/// heap, the guest's memory holds the code's static data and stack (about 250 KiB) and the
 /// allocator's free chunks, which a fragmented heap cannot always reuse for a large request:
 /// an eighth of the limit is kept for those (measured: building and dropping lists and vectors
 /// near the limit in turn stayed below it).
 pub fn set_memory_limit(session: Option<usize>, declared_max: usize) {
     let total = session.unwrap_or(DEFAULT_MEMORY).min(declared_max);
     SESSION_MEMORY.store(total, Ordering::Relaxed);
-    HEAP_LIMIT.store(total - total / 8 - 256 * 1024, Ordering::Relaxed);
+    HEAP_LIMIT.store((total - total / 8).saturating_sub(256 * 1024), Ordering::Relaxed);
 }
 
 pub fn heap_used() -> usize {
