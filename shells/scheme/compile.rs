@@ -112,13 +112,17 @@ impl Globals {
     }
 
     /// Binds an unbound operator's cell to the library procedure of its name, if there is one.
+    /// A library procedure that failed to compile is returned (it reports why) but not bound.
     pub fn autoload(&mut self, cell: &Global) -> Option<Value> {
         let value = self.library_cell(cell.name.name())?.value.borrow().clone();
-        if matches!(value, Value::Unassigned) {
-            return None;
+        match value {
+            Value::Unassigned => None,
+            Value::Closure(_) | Value::Prim(_) => {
+                *cell.value.borrow_mut() = value.clone();
+                Some(value)
+            }
+            other => Some(other),
         }
-        *cell.value.borrow_mut() = value.clone();
-        Some(value)
     }
 
     /// The library's cell for `name`: a primitive, or a library procedure compiled now.
@@ -158,7 +162,7 @@ impl Globals {
         };
         let top = self.top_env();
         let mut compiler = Compiler { globals: self, scopes: Vec::new(), depth: 0, library: true, expansions: 0 };
-        match compiler.compile(&datum) {
+        match crate::eval::uninterrupted(|| compiler.compile(&datum)) {
             Ok(n) => match &*n {
                 Node::DefineGlobal { value, .. } => match &**value {
                     Node::Lambda(info) => Ok(Closure::new(info.clone(), top)),

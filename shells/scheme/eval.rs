@@ -37,6 +37,9 @@ const POLL_INTERVAL: i32 = 4096;
 /// Work units left before the next question to the host.
 static mut FUEL: i32 = POLL_INTERVAL;
 
+/// While above zero, running out of fuel does not ask the host (see [`uninterrupted`]).
+static mut HOLD: u32 = 0;
+
 /// Spends `cost` work units; when the fuel runs out, asks the host whether to stop.
 #[inline]
 pub fn charge(cost: usize) -> R<()> {
@@ -52,10 +55,25 @@ pub fn charge(cost: usize) -> R<()> {
     }
 }
 
+/// Runs `f` (a short, bounded job such as compiling a library procedure) without stopping for
+/// an interruption half-way, so that it never leaves a half-made result behind.
+pub fn uninterrupted<T>(f: impl FnOnce() -> T) -> T {
+    // Safety: as in charge.
+    unsafe { HOLD += 1 };
+    let result = f();
+    unsafe { HOLD -= 1 };
+    result
+}
+
 #[cold]
 fn poll() -> R<()> {
     // Safety: as in charge.
-    unsafe { FUEL = POLL_INTERVAL };
+    unsafe {
+        FUEL = POLL_INTERVAL;
+        if HOLD > 0 {
+            return Ok(());
+        }
+    }
     match opshell_guest::interrupted() {
         Some(message) => Err(Error::Interrupt(message)),
         None => Ok(()),
