@@ -6,10 +6,11 @@ use crate::printer::display_string;
 use crate::value::{Value, R};
 
 const INTRO: &str = "\
-Scheme (R7RS small, without rationals, complex numbers, files; continuations only escape).
-An expression may span lines: `...>` asks for more. Results print in `write` form;
-define, set! and display print nothing more. A step that runs past the CPU limit is
-interrupted (definitions stay). (help 'GROUP) shows one group, e.g. (help 'host).";
+Scheme: R7RS small without rationals, complex numbers and files; continuations
+only escape. An expression may span lines: `...>` asks for more. Results print
+in `write` form; define, set! and display print nothing more. A step that runs
+past the CPU limit is interrupted; definitions stay.
+(help 'GROUP) shows one group, e.g. (help 'host). ,q or (exit) leaves.";
 
 /// Titles and the names in each group (all of which are bound, except special forms).
 const GROUPS: &[(&str, &str)] = &[

@@ -44,8 +44,9 @@ pub fn write_short(v: &Value) -> String {
     p.out
 }
 
-/// Containers visited by the label pass at most: output is cut at [`MAX_CHARS`] anyway.
-const MAX_LABEL_WALK: usize = MAX_CHARS;
+/// Containers the label pass visits at most (its sets stay a few MiB); a cycle beyond them
+/// prints unlabelled, cut at [`MAX_CHARS`].
+const MAX_LABEL_WALK: usize = 100_000;
 
 /// The pairs and vectors of `root` that need a label: those reached again while inside
 /// themselves (a cycle), or with `shared` every one reached twice.
@@ -71,8 +72,18 @@ fn find_labels(root: &Value, shared: bool) -> HashMap<usize, Option<usize>> {
             labels.insert(id, None);
             continue;
         }
-        if !seen.insert(id) || seen.len() > MAX_LABEL_WALK {
+        if seen.len() == seen.capacity() {
+            // Labels are a nicety: without room for the walk, print without them.
+            let more = seen.capacity().max(1024);
+            if crate::value::reserve_n(2 * more, 3 * std::mem::size_of::<usize>()).is_err() || seen.try_reserve(more).is_err() {
+                return HashMap::new();
+            }
+        }
+        if seen.len() >= MAX_LABEL_WALK || !seen.insert(id) {
             continue;
+        }
+        if stack.capacity() - stack.len() < 2 && !room_for(&mut stack) {
+            return HashMap::new();
         }
         open.insert(id);
         stack.push((v.clone(), true));
@@ -82,7 +93,11 @@ fn find_labels(root: &Value, shared: bool) -> HashMap<usize, Option<usize>> {
                 stack.push((p.car(), false));
             }
             Value::Vector(vec) => {
-                for item in vec.items.borrow().iter().rev() {
+                let items = vec.items.borrow();
+                if stack.capacity() - stack.len() < items.len() + 1 && !room_for(&mut stack) {
+                    return HashMap::new();
+                }
+                for item in items.iter().rev() {
                     stack.push((item.clone(), false));
                 }
             }
@@ -90,6 +105,12 @@ fn find_labels(root: &Value, shared: bool) -> HashMap<usize, Option<usize>> {
         }
     }
     labels
+}
+
+/// Grows a work list if memory allows (labels are a nicety: without room, none are printed).
+fn room_for<T>(v: &mut Vec<T>) -> bool {
+    let more = v.capacity().max(1024);
+    crate::value::reserve_n(2 * more, std::mem::size_of::<T>()).is_ok() && v.try_reserve(more).is_ok()
 }
 
 /// A proper list or vector of atoms: nothing to label, skip the walk.

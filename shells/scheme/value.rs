@@ -706,6 +706,13 @@ pub fn equal(a: &Value, b: &Value) -> R<bool> {
     }
 }
 
+/// Makes room in equal?'s work list, or fails with "out of memory" (never an abort).
+fn grow_work(work: &mut Vec<(Value, Value)>) -> R<()> {
+    let more = work.capacity().max(1024);
+    reserve_n(2 * more, std::mem::size_of::<(Value, Value)>())?;
+    work.try_reserve(more).map_err(|_| out_of_memory())
+}
+
 /// None: gave up after [`PLAIN_EQUAL_STEPS`] without `seen`.
 fn equal_walk(a: &Value, b: &Value, mut seen: Option<&mut HashSet<(usize, usize)>>) -> R<Option<bool>> {
     let mut work = vec![(a.clone(), b.clone())];
@@ -721,6 +728,12 @@ fn equal_walk(a: &Value, b: &Value, mut seen: Option<&mut HashSet<(usize, usize)
         let container = matches!((&x, &y), (Value::Pair(_), Value::Pair(_)) | (Value::Vector(_), Value::Vector(_)));
         if container {
             if let (Some(set), Some(p), Some(q)) = (seen.as_deref_mut(), identity(&x), identity(&y)) {
+                if set.len() == set.capacity() {
+                    // Two huge structures: the set may not fit beside them.
+                    let more = set.capacity().max(1024);
+                    reserve_n(2 * more, 3 * std::mem::size_of::<(usize, usize)>())?;
+                    set.try_reserve(more).map_err(|_| out_of_memory())?;
+                }
                 if !set.insert((p, q)) {
                     continue;
                 }
@@ -730,6 +743,9 @@ fn equal_walk(a: &Value, b: &Value, mut seen: Option<&mut HashSet<(usize, usize)
             (Value::Pair(p), Value::Pair(q)) => {
                 if Rc::ptr_eq(p, q) {
                     continue;
+                }
+                if work.capacity() - work.len() < 2 {
+                    grow_work(&mut work)?;
                 }
                 work.push((p.cdr(), q.cdr()));
                 work.push((p.car(), q.car()));
@@ -751,6 +767,9 @@ fn equal_walk(a: &Value, b: &Value, mut seen: Option<&mut HashSet<(usize, usize)
                 let (v, w) = (v.items.borrow(), w.items.borrow());
                 if v.len() != w.len() {
                     return Ok(Some(false));
+                }
+                while work.capacity() - work.len() < v.len() {
+                    grow_work(&mut work)?;
                 }
                 for (i, j) in v.iter().zip(w.iter()).rev() {
                     work.push((i.clone(), j.clone()));
