@@ -1,15 +1,19 @@
-//! The primitive procedures: registration, argument checking helpers, and the control and
-//! output primitives. The data-type families live in their own modules; higher-order library
-//! procedures (map, sort, ...) are Scheme code in `prelude.rs`, so they run on the evaluator's
-//! explicit stack like user code.
+//! The primitive procedures: the lookup by name (globals bind a primitive when a program first
+//! names it), argument checking helpers, and the core primitives (equality, errors, exit,
+//! format, diagnostics, the file-less stand-ins). The data-type families live in their own
+//! modules and are listed in [`TABLES`]; to add a primitive, put it in its family's `PRIMS`.
+//! Higher-order library procedures (map, sort, ...) are Scheme code in `library.rs`, so they
+//! run on the evaluator's explicit stack like user code.
 
 use std::rc::Rc;
 
 use crate::eval::{Interp, Primitive, Special};
 use crate::printer::{display_string, write_short, write_string};
 use crate::value::{
-    cons, eqv, equal, fail, list_from_vec, list_to_vec, reserve, Error, ErrorObj, Pair, Symbol, Value, R, PAIR_BYTES,
+    cons, eqv, equal, fail, list_from_vec, list_to_vec, pair_bytes, reserve_n, Error, ErrorObj, Pair, SString, Symbol,
+    Value, R,
 };
+use std::cell::Ref;
 
 /// A primitive table entry: name, fewest and most arguments (ANY: no maximum), function.
 macro_rules! prim {
@@ -32,7 +36,7 @@ pub const ANY: Option<usize> = None;
 pub static LIST: Primitive = prim!("list", 0, ANY, list);
 pub static CONS: Primitive = prim!("cons", 2, Some(2), |_, a| Ok(cons(a[0].clone(), a[1].clone())));
 pub static QQ_APPEND: Primitive = prim!("append", 0, ANY, append);
-pub static LIST_TO_VECTOR: Primitive = prim!("list->vector", 1, Some(1), crate::tables::list_to_vector);
+pub static LIST_TO_VECTOR: Primitive = prim!("list->vector", 1, Some(1), crate::vectors::list_to_vector);
 pub static RAISE: Primitive = prim!("raise", 1, Some(1), |_, a| Err(Error::Raise(Box::new(a[0].clone()))));
 pub static APPLY: Primitive = Primitive {
     name: "apply",
@@ -52,35 +56,52 @@ pub static EVAL: Primitive = Primitive {
 static CORE: &[Primitive] = &[
     prim!("eq?", 2, Some(2), |_, a| Ok(Value::Bool(eqv(&a[0], &a[1])))),
     prim!("eqv?", 2, Some(2), |_, a| Ok(Value::Bool(eqv(&a[0], &a[1])))),
-    prim!("equal?", 2, Some(2), |_, a| Ok(Value::Bool(equal(&a[0], &a[1])))),
+    prim!("equal?", 2, Some(2), |_, a| Ok(Value::Bool(equal(&a[0], &a[1])?))),
     prim!("not", 1, Some(1), |_, a| Ok(Value::Bool(!a[0].is_true()))),
     prim!("boolean?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Bool(_))))),
     prim!("boolean=?", 2, ANY, boolean_eq),
     prim!("procedure?", 1, Some(1), |_, a| Ok(Value::Bool(a[0].is_procedure()))),
     prim!("error", 1, ANY, error_prim),
     prim!("error-object?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Error(_))))),
-    prim!("error-object-message", 1, Some(1), error_message),
     prim!("error-object-irritants", 1, Some(1), error_irritants),
     prim!("condition/report-string", 1, Some(1), |_, a| Ok(Value::str(report(&a[0])))),
     prim!("exit", 0, Some(1), |_, _| Err(Error::Exit)),
     prim!("quit", 0, Some(1), |_, _| Err(Error::Exit)),
     prim!("void", 0, ANY, |_, _| Ok(Value::Unspecified)),
-    prim!("display", 1, Some(2), |i, a| print_prim(i, a, false)),
-    prim!("write", 1, Some(2), |i, a| print_prim(i, a, true)),
-    prim!("newline", 0, Some(1), |i, _| i.emit("\n").map(|_| Value::Unspecified)),
-    prim!("write-string", 1, Some(2), |i, a| {
-        let s = string("write-string", &a[0])?;
-        i.emit(s).map(|_| Value::Unspecified)
+    prim!("error-object-message", 1, Some(1), error_message),
+    prim!("file-error?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Error(e) if e.message.starts_with(NO_FILES))))),
+    // There are no files in a shell (the host gives it none): opening one is a file error.
+    prim!("open-input-file", 1, Some(1), no_files),
+    prim!("open-output-file", 1, Some(1), no_files),
+    prim!("open-binary-input-file", 1, Some(1), no_files),
+    prim!("open-binary-output-file", 1, Some(1), no_files),
+    prim!("call-with-input-file", 2, Some(2), no_files),
+    prim!("call-with-output-file", 2, Some(2), no_files),
+    prim!("with-input-from-file", 2, Some(2), no_files),
+    prim!("with-output-to-file", 2, Some(2), no_files),
+    prim!("delete-file", 1, Some(1), no_files),
+    prim!("load", 1, Some(2), no_files),
+    prim!("file-exists?", 1, Some(1), no_files),
+    // (scheme process-context) and (scheme eval): one environment, no process to ask.
+    prim!("command-line", 0, Some(0), |_, _| make_list(vec![Value::str("scheme")])),
+    prim!("get-environment-variable", 1, Some(1), |_, a| {
+        string("get-environment-variable", &a[0])?;
+        Ok(Value::Bool(false))
     }),
-    prim!("write-char", 1, Some(2), |i, a| {
-        let c = character("write-char", &a[0])?;
-        i.emit(c.encode_utf8(&mut [0; 4])).map(|_| Value::Unspecified)
-    }),
+    prim!("get-environment-variables", 0, Some(0), |_, _| Ok(Value::Nil)),
+    prim!("features", 0, Some(0), |_, _| make_list(crate::derived::FEATURES.iter().map(|f| Value::sym(f)).collect())),
+    prim!("environment", 0, ANY, |_, _| Ok(Value::sym("environment"))),
+    prim!("interaction-environment", 0, Some(0), |_, _| Ok(Value::sym("environment"))),
+    prim!("scheme-report-environment", 0, Some(1), |_, _| Ok(Value::sym("environment"))),
+    prim!("null-environment", 0, Some(1), |_, _| Ok(Value::sym("environment"))),
+    prim!("read-error?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(&a[0], Value::Error(e) if e.message.starts_with("read:"))))),
     prim!("format", 1, ANY, format_prim),
     prim!("help", 0, Some(1), crate::help::help),
     prim!("%help-names", 0, Some(0), crate::help::names),
+    prim!("%library-names", 0, Some(0), |_, _| make_list(crate::library::names().into_iter().map(Value::sym).collect())),
     // Diagnostics: the accounted Scheme data, and the guest's linear memory.
     prim!("%heap-bytes", 0, Some(0), |_, _| Ok(Value::Int(crate::value::heap_used() as i64))),
+    prim!("%heap-limit", 0, Some(0), |_, _| Ok(Value::Int(crate::value::heap_limit() as i64))),
     prim!("%memory-bytes", 0, Some(0), |_, _| Ok(Value::Int(memory_bytes()))),
     prim!("%check-procedure", 2, Some(2), |_, a| {
         procedure(symbol("%check-procedure", &a[0])?.name(), &a[1])?;
@@ -92,26 +113,35 @@ static CORE: &[Primitive] = &[
     }),
 ];
 
-/// Binds every primitive and then evaluates the Scheme prelude.
-pub fn install(interp: &mut Interp) -> Result<(), String> {
-    let tables: [&'static [Primitive]; 7] = [
-        CORE,
-        crate::numbers::PRIMS,
-        crate::lists::PRIMS,
-        crate::strings::PRIMS,
-        crate::tables::PRIMS,
-        crate::host::PRIMS,
-        crate::lists::ACCESSORS,
-    ];
-    for table in tables {
-        for p in table {
-            interp.globals.define(p.name, Value::Prim(p));
-        }
+const NO_FILES: &str = "no files here";
+
+fn no_files(_: &mut Interp, a: &[Value]) -> R<Value> {
+    fail(format!("{}: the shell has no file system ({})", NO_FILES, write_short(&a[0])))
+}
+
+/// Every table of primitives.
+static TABLES: &[&[Primitive]] = &[
+    CORE,
+    crate::numbers::PRIMS,
+    crate::lists::PRIMS,
+    crate::lists::ACCESSORS,
+    crate::strings::PRIMS,
+    crate::vectors::PRIMS,
+    crate::bytevectors::PRIMS,
+    crate::tables::PRIMS,
+    crate::ports::PRIMS,
+    crate::objects::PRIMS,
+    crate::host::PRIMS,
+];
+
+static NAMED: &[&Primitive] = &[&LIST, &CONS, &QQ_APPEND, &LIST_TO_VECTOR, &RAISE, &APPLY, &EVAL];
+
+/// The primitive called `name`, if there is one (globals bind them on first use).
+pub fn primitive(name: &str) -> Option<&'static Primitive> {
+    if let Some(p) = NAMED.iter().find(|p| p.name == name) {
+        return Some(p);
     }
-    for p in [&LIST, &CONS, &QQ_APPEND, &LIST_TO_VECTOR, &RAISE, &APPLY, &EVAL] {
-        interp.globals.define(p.name, Value::Prim(p));
-    }
-    crate::prelude::load(interp)
+    TABLES.iter().flat_map(|t| t.iter()).find(|p| p.name == name)
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -147,9 +177,13 @@ pub fn index(who: &str, v: &Value) -> R<usize> {
     }
 }
 
-pub fn string<'a>(who: &str, v: &'a Value) -> R<&'a str> {
+pub fn string<'a>(who: &str, v: &'a Value) -> R<Ref<'a, String>> {
+    Ok(sstring(who, v)?.borrow())
+}
+
+pub fn sstring<'a>(who: &str, v: &'a Value) -> R<&'a std::rc::Rc<SString>> {
     match v {
-        Value::Str(s) => Ok(&s.text),
+        Value::Str(s) => Ok(s),
         _ => type_error(who, "a string", v),
     }
 }
@@ -185,7 +219,7 @@ pub fn procedure(who: &str, v: &Value) -> R<()> {
 
 /// Builds a list, checking the heap budget first.
 pub fn make_list(items: Vec<Value>) -> R<Value> {
-    reserve(items.len() * PAIR_BYTES)?;
+    reserve_n(items.len(), pair_bytes())?;
     Ok(list_from_vec(items))
 }
 
@@ -205,7 +239,7 @@ pub fn append(_: &mut Interp, args: &[Value]) -> R<Value> {
     for a in init {
         items.extend(list_to_vec("append", a)?);
     }
-    reserve(items.len() * PAIR_BYTES)?;
+    reserve_n(items.len(), pair_bytes())?;
     Ok(crate::value::list_with_tail(items, last.clone()))
 }
 
@@ -227,8 +261,8 @@ fn boolean_eq(_: &mut Interp, args: &[Value]) -> R<Value> {
 /// `(error message irritant ...)`; a symbol first names the reporting procedure.
 fn error_prim(_: &mut Interp, args: &[Value]) -> R<Value> {
     let (message, irritants) = match args {
-        [Value::Sym(who), Value::Str(msg), rest @ ..] => (format!("{}: {}", who.name(), msg.text), rest),
-        [Value::Str(msg), rest @ ..] => (msg.text.clone(), rest),
+        [Value::Sym(who), Value::Str(msg), rest @ ..] => (format!("{}: {}", who.name(), msg.borrow()), rest),
+        [Value::Str(msg), rest @ ..] => (msg.borrow().clone(), rest),
         [other, rest @ ..] => (display_string(other), rest),
         [] => (String::new(), &[][..]),
     };
@@ -264,18 +298,12 @@ pub fn report(condition: &Value) -> String {
     }
 }
 
-fn print_prim(interp: &mut Interp, args: &[Value], write: bool) -> R<Value> {
-    let text = if write { write_string(&args[0]) } else { display_string(&args[0]) };
-    interp.emit(&text)?;
-    Ok(Value::Unspecified)
-}
-
 /// `(format dest template arg ...)`, dest #f for a string or #t for output; the destination
 /// may be left out. Directives: ~a display, ~s write, ~d number, ~% newline, ~~ tilde.
 fn format_prim(interp: &mut Interp, args: &[Value]) -> R<Value> {
     let (to_output, template, rest) = match args {
-        [Value::Bool(dest), Value::Str(t), rest @ ..] => (*dest, &t.text, rest),
-        [Value::Str(t), rest @ ..] => (false, &t.text, rest),
+        [Value::Bool(dest), Value::Str(t), rest @ ..] => (*dest, t.borrow().clone(), rest),
+        [Value::Str(t), rest @ ..] => (false, t.borrow().clone(), rest),
         [other, ..] => return type_error("format", "a template string", other),
         [] => return fail("format: expected a template string"),
     };
@@ -309,8 +337,7 @@ fn format_prim(interp: &mut Interp, args: &[Value]) -> R<Value> {
         return fail("format: too many arguments for the template");
     }
     if to_output {
-        interp.emit(&out)?;
-        Ok(Value::Unspecified)
+        crate::ports::put(interp, None, &out)
     } else {
         Ok(Value::str(out))
     }

@@ -6,21 +6,79 @@
 //! space; deep non-tail recursion grows `konts` until [`MAX_DEPTH`] and then fails cleanly.
 //! Calls of primitives whose arguments are variables or constants are done in place, without
 //! touching the continuation stack: that keeps ordinary loops fast.
+//!
+//! The control features live here too, as markers on `konts`: guard and exception handlers,
+//! escape-only continuations, dynamic-wind and parameterize. Every closure call (and every long
+//! primitive, through [`charge`]) spends fuel; when it runs out the host is asked whether the
+//! step must stop ([`Error::Interrupt`]), which unwinds to the REPL past every handler.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::compile::{CaseBody, Compiler, Global, Globals, LambdaInfo, Node, NodeRef};
 use crate::printer::write_short;
+use crate::objects::{Cont, Param};
+use crate::ports::{Port, PortKind};
 use crate::value::{
-    cons, eqv, error, fail, heap_add, heap_sub, heap_used, list_to_vec, out_of_memory, release_all, Error, Symbol,
-    Value, R, HEAP_LIMIT, OBJECT_BYTES,
+    cons, eqv, error, fail, heap_limit, heap_used, list_to_vec, out_of_memory, release_all, reserve_n, Error, Symbol, Value,
+    ValueList, R,
 };
 
 /// Deepest chain of pending (non-tail) evaluations.
 pub const MAX_DEPTH: usize = 100_000;
 /// Output one input line may produce; the host's per-step cap is 1 MiB.
 pub const MAX_OUTPUT: usize = 1_000_000;
+
+/// Work units (closure calls; primitives charge by the size of what they walk) between two
+/// questions to the host whether to stop. One question costs a few microseconds; 4,096 calls
+/// take about a millisecond, so polling costs well under 1% and a stop is seen within ~2 ms.
+const POLL_INTERVAL: i32 = 4096;
+
+/// Work units left before the next question to the host.
+static mut FUEL: i32 = POLL_INTERVAL;
+
+/// While above zero, running out of fuel does not ask the host (see [`uninterrupted`]).
+static mut HOLD: u32 = 0;
+
+/// Spends `cost` work units; when the fuel runs out, asks the host whether to stop.
+#[inline]
+pub fn charge(cost: usize) -> R<()> {
+    // Safety: the guest is single-threaded.
+    let left = unsafe {
+        FUEL -= cost.min(POLL_INTERVAL as usize) as i32;
+        FUEL
+    };
+    if left > 0 {
+        Ok(())
+    } else {
+        poll()
+    }
+}
+
+/// Runs `f` (a short, bounded job such as compiling a library procedure) without stopping for
+/// an interruption half-way, so that it never leaves a half-made result behind.
+pub fn uninterrupted<T>(f: impl FnOnce() -> T) -> T {
+    // Safety: as in charge.
+    unsafe { HOLD += 1 };
+    let result = f();
+    unsafe { HOLD -= 1 };
+    result
+}
+
+#[cold]
+fn poll() -> R<()> {
+    // Safety: as in charge.
+    unsafe {
+        FUEL = POLL_INTERVAL;
+        if HOLD > 0 {
+            return Ok(());
+        }
+    }
+    match opshell_guest::interrupted() {
+        Some(message) => Err(Error::Interrupt(message)),
+        None => Ok(()),
+    }
+}
 
 pub type PrimFn = fn(&mut Interp, &[Value]) -> R<Value>;
 
@@ -33,6 +91,16 @@ pub enum Special {
     Apply,
     /// `eval`: compiles its argument and continues with it.
     Eval,
+    /// `call/cc`, `call/ec`: calls its argument with an escape-only continuation.
+    CallCC,
+    /// `(dynamic-wind before thunk after)`.
+    DynamicWind,
+    /// `(with-exception-handler handler thunk)`.
+    WithHandler,
+    /// `(raise-continuable obj)`: calls the current handler and returns its value.
+    RaiseContinuable,
+    /// `(%with-parameters params values thunk)`: parameterize, values already converted.
+    WithParameters,
 }
 
 pub struct Primitive {
@@ -54,20 +122,13 @@ pub struct Frame {
 
 impl Frame {
     pub fn new(slots: Vec<Value>, parent: Option<Env>) -> Env {
-        heap_add(frame_bytes(slots.capacity()));
         Rc::new(Frame { slots: RefCell::new(slots), parent })
     }
 }
 
-fn frame_bytes(slots: usize) -> usize {
-    OBJECT_BYTES + slots * std::mem::size_of::<Value>()
-}
-
 impl Drop for Frame {
     fn drop(&mut self) {
-        let slots = self.slots.get_mut();
-        heap_sub(frame_bytes(slots.capacity()));
-        release_all(slots);
+        release_all(self.slots.get_mut());
     }
 }
 
@@ -77,15 +138,8 @@ pub struct Closure {
 }
 
 impl Closure {
-    fn new(info: Rc<LambdaInfo>, env: Env) -> Value {
-        heap_add(OBJECT_BYTES);
+    pub fn new(info: Rc<LambdaInfo>, env: Env) -> Value {
         Value::Closure(Rc::new(Closure { info, env }))
-    }
-}
-
-impl Drop for Closure {
-    fn drop(&mut self) {
-        heap_sub(OBJECT_BYTES);
     }
 }
 
@@ -113,11 +167,36 @@ enum Kont {
     Case { node: NodeRef, env: Env },
     /// Marks a guard's body: errors raised above it are handled here.
     Guard { node: NodeRef, env: Env, vbase: usize },
+    /// A guard's handler, to run once the `after` thunks of the winds it left have run.
+    GuardHandler { node: NodeRef, env: Env, condition: Value },
+    /// The extent of a `call/cc`: the continuation returns here while this is on the stack.
+    Escape { cont: Rc<Cont>, vbase: usize },
+    /// `dynamic-wind` after `before` returned: call the thunk inside a `Wind`.
+    WindBody { thunk: Value, after: Value },
+    /// Inside a `dynamic-wind`: `after` runs when control leaves.
+    Wind { after: Value },
+    /// Ignore the value and call a thunk (an `after` on the way out of a wind).
+    ThenCall(Value),
+    /// Ignore the value and return this one.
+    ReturnValue(Value),
+    /// Ignore the value and raise this object (after the `after` thunks an error left ran).
+    Reraise(Box<Value>),
+    /// `parameterize`: the values to put back when control leaves.
+    Restore(Vec<(Rc<Param>, Value)>),
+    /// `with-exception-handler`: raises above are handled by this procedure.
+    Handler(Value),
+    /// A handler is running: raises inside it go to the handlers below index `outer`.
+    HandlerCall { outer: usize },
+    /// The handler of a non-continuable raise returned: that is an error (in the handler's
+    /// dynamic environment, so handlers below `outer`).
+    HandlerReturned { outer: usize },
 }
 
 enum Step {
     Eval(NodeRef, Env),
     Return(Value),
+    /// Raise this object to the handlers below konts index `.1`.
+    RaiseBelow(Box<Value>, usize),
 }
 
 pub struct Interp {
@@ -125,13 +204,14 @@ pub struct Interp {
     konts: Vec<Kont>,
     vstack: Vec<Value>,
     top_env: Env,
+    /// The current output port (`current-output-port`), a parameter so that
+    /// `with-output-to-string` and `parameterize` can redirect it.
+    pub output: Rc<Param>,
     /// Output of `display` and friends, moved to the operator after each top-level form.
     pub out: String,
     /// Bytes of output the current input line produced so far.
     pub out_total: usize,
     pub rng_state: u64,
-    /// Set when the library failed to load (a bug): shown in the greeting.
-    pub startup_error: Option<String>,
 }
 
 fn internal<T>(what: &str) -> R<T> {
@@ -140,18 +220,19 @@ fn internal<T>(what: &str) -> R<T> {
 
 impl Interp {
     pub fn new() -> Interp {
-        let mut interp = Interp {
-            globals: Globals::default(),
+        let globals = Globals::new();
+        let top_env = globals.top_env();
+        let console = Value::Port(Port::new(PortKind::Console));
+        Interp {
+            globals,
             konts: Vec::new(),
             vstack: Vec::new(),
-            top_env: Frame::new(Vec::new(), None),
+            top_env,
+            output: Rc::new(Param { value: RefCell::new(console), converter: Value::Bool(false) }),
             out: String::new(),
             out_total: 0,
             rng_state: 0,
-            startup_error: None,
-        };
-        interp.startup_error = crate::builtins::install(&mut interp).err();
-        interp
+        }
     }
 
     /// Appends output, failing once the line's output passes [`MAX_OUTPUT`].
@@ -166,13 +247,7 @@ impl Interp {
 
     /// Compiles and evaluates one top-level datum.
     pub fn eval_toplevel(&mut self, datum: &Value) -> R<Value> {
-        let node = Compiler::new(&mut self.globals, false).compile_toplevel(datum)?;
-        self.run(node)
-    }
-
-    /// Evaluates library code: primitives it names are bound at compile time.
-    pub fn eval_library(&mut self, datum: &Value) -> R<Value> {
-        let node = Compiler::new(&mut self.globals, true).compile_toplevel(datum)?;
+        let node = Compiler::new(&mut self.globals).compile_toplevel(datum)?;
         self.run(node)
     }
 
@@ -192,60 +267,134 @@ impl Interp {
                         None => return Ok(value),
                     }
                 }
+                Step::RaiseBelow(condition, below) => match self.raise(*condition, below, kbase) {
+                    Ok(s) => Ok(s),
+                    Err(e) => {
+                        // No handler below: the error leaves, it is not raised again.
+                        self.unwind(kbase, vbase);
+                        return Err(e);
+                    }
+                },
             };
             step = match next {
                 Ok(s) => s,
-                Err(e) => match self.catch(e, kbase) {
+                Err(Error::Raise(condition)) => match self.raise(*condition, usize::MAX, kbase) {
                     Ok(s) => s,
                     Err(e) => {
                         self.unwind(kbase, vbase);
                         return Err(e);
                     }
                 },
+                Err(e) => {
+                    // exit and interrupts: no handler sees them, no Scheme code runs.
+                    self.unwind(kbase, vbase);
+                    return Err(e);
+                }
             };
         }
     }
 
     fn unwind(&mut self, kbase: usize, vbase: usize) {
-        // Frames can own long chains: drop them one at a time, not all in one Vec drop.
-        while self.konts.len() > kbase {
-            self.konts.pop();
-        }
+        self.unwind_to(kbase);
         self.vstack.truncate(vbase);
     }
 
-    /// Hands an error to the innermost guard above `kbase`, if there is one.
-    fn catch(&mut self, e: Error, kbase: usize) -> R<Step> {
-        let condition = match e {
-            Error::Raise(v) => *v,
-            Error::Exit => return Err(Error::Exit),
-        };
-        let found = self.konts[kbase.min(self.konts.len())..].iter().rposition(|k| matches!(k, Kont::Guard { .. }));
-        let at = match found {
-            Some(i) => kbase + i,
-            None => return Err(Error::Raise(Box::new(condition))),
-        };
-        while self.konts.len() > at + 1 {
-            self.konts.pop();
+    /// Pops the continuation stack down to `len`, putting parameters back on the way; returns
+    /// the `after` thunks of the winds left, innermost first.
+    fn unwind_to(&mut self, len: usize) -> Vec<Value> {
+        let mut afters = Vec::new();
+        // Frames can own long chains: drop them one at a time, not all in one Vec drop.
+        while self.konts.len() > len {
+            match self.konts.pop() {
+                Some(Kont::Restore(saved)) => restore(saved),
+                Some(Kont::Wind { after }) => afters.push(after),
+                _ => {}
+            }
         }
+        afters
+    }
+
+    /// Continues after leaving winds: their `after` thunks run first (innermost first), then
+    /// the konts on top of the stack now take `value`.
+    fn after_winds(&mut self, afters: Vec<Value>, then: Kont) -> R<Step> {
+        if afters.is_empty() {
+            return Ok(Step::Return(match then {
+                Kont::ReturnValue(v) => v,
+                other => {
+                    self.push(other)?;
+                    Value::Unspecified
+                }
+            }));
+        }
+        self.push(then)?;
+        for after in afters.into_iter().rev() {
+            self.push(Kont::ThenCall(after))?;
+        }
+        Ok(Step::Return(Value::Unspecified))
+    }
+
+    /// Index of the innermost guard or handler below konts index `below` and at or above `kbase`,
+    /// skipping the handlers a running handler is itself inside.
+    fn find_handler(&self, below: usize, kbase: usize) -> Option<usize> {
+        let mut i = below.min(self.konts.len());
+        while i > kbase {
+            i -= 1;
+            match &self.konts[i] {
+                Kont::Guard { .. } | Kont::Handler(_) => return Some(i),
+                Kont::HandlerCall { outer } | Kont::HandlerReturned { outer } => i = (*outer).max(kbase),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Hands a raised object to the innermost guard or exception handler below konts index
+    /// `below`; without one, the error leaves (after the `after` thunks of open winds ran).
+    fn raise(&mut self, condition: Value, below: usize, kbase: usize) -> R<Step> {
+        let at = match self.find_handler(below, kbase) {
+            Some(at) => at,
+            None => {
+                let winds = self.konts[kbase.min(self.konts.len())..].iter().any(|k| matches!(k, Kont::Wind { .. }));
+                if !winds {
+                    return Err(Error::Raise(Box::new(condition)));
+                }
+                let afters = self.unwind_to(kbase);
+                return self.after_winds(afters, Kont::Reraise(Box::new(condition)));
+            }
+        };
+        if let Kont::Handler(handler) = &self.konts[at] {
+            // The handler runs where the raise happened, with the outer handlers in force.
+            let handler = handler.clone();
+            self.push(Kont::HandlerReturned { outer: at })?;
+            self.push(Kont::HandlerCall { outer: at })?;
+            return self.call(handler, vec![condition]);
+        }
+        let afters = self.unwind_to(at + 1);
         match self.konts.pop() {
             Some(Kont::Guard { node, env, vbase }) => {
                 self.vstack.truncate(vbase);
-                match &*node {
-                    Node::Guard { handler, .. } => {
-                        let frame = Frame::new(vec![condition], Some(env));
-                        Ok(Step::Eval(handler.clone(), frame))
-                    }
-                    _ => internal("guard node"),
-                }
+                self.after_winds(afters, Kont::GuardHandler { node, env, condition })
             }
             _ => internal("guard continuation"),
         }
     }
 
+    /// Calls procedure `f` with `args` (from a continuation, not from a Call node).
+    fn call(&mut self, f: Value, args: Vec<Value>) -> R<Step> {
+        let base = self.vstack.len();
+        self.vstack.push(f);
+        self.vstack.extend(args);
+        self.apply(base, None)
+    }
+
     fn push(&mut self, k: Kont) -> R<()> {
-        if self.konts.len() >= MAX_DEPTH {
-            return fail(format!("recursion too deep (limit {})", MAX_DEPTH));
+        if self.konts.len() == self.konts.capacity() {
+            if self.konts.len() >= MAX_DEPTH {
+                return fail(format!("recursion too deep (limit {})", MAX_DEPTH));
+            }
+            // Growing copies the stack: make sure both copies fit.
+            reserve_n(3 * self.konts.capacity().max(16), std::mem::size_of::<Kont>())?;
+            self.konts.reserve_exact(self.konts.capacity().max(16).min(MAX_DEPTH - self.konts.len()));
         }
         self.konts.push(k);
         Ok(())
@@ -276,7 +425,12 @@ impl Interp {
             Node::Global(cell) => {
                 let v = cell.value.borrow().clone();
                 if let Value::Unassigned = v {
-                    return Err(unbound(cell));
+                    // A library procedure is compiled when first run, here, where the native
+                    // stack is shallow.
+                    return match self.globals.autoload(cell) {
+                        Some(v) => Ok(Some(v)),
+                        None => Err(unbound(cell)),
+                    };
                 }
                 v
             }
@@ -550,7 +704,37 @@ impl Interp {
                 }
                 _ => internal("case"),
             },
-            Kont::Guard { .. } => Ok(Step::Return(value)),
+            Kont::Guard { .. } | Kont::Handler(_) | Kont::HandlerCall { .. } => Ok(Step::Return(value)),
+            Kont::GuardHandler { node, env, condition } => match &*node {
+                Node::Guard { handler, .. } => Ok(Step::Eval(handler.clone(), Frame::new(vec![condition], Some(env)))),
+                _ => internal("guard node"),
+            },
+            Kont::Escape { cont, .. } => {
+                cont.valid.set(false);
+                Ok(Step::Return(value))
+            }
+            Kont::WindBody { thunk, after } => {
+                self.push(Kont::Wind { after })?;
+                self.call(thunk, Vec::new())
+            }
+            Kont::Wind { after } => {
+                self.push(Kont::ReturnValue(value))?;
+                self.call(after, Vec::new())
+            }
+            Kont::ThenCall(thunk) => self.call(thunk, Vec::new()),
+            Kont::ReturnValue(v) => Ok(Step::Return(v)),
+            Kont::Reraise(condition) => Ok(Step::RaiseBelow(condition, usize::MAX)),
+            Kont::Restore(saved) => {
+                restore(saved);
+                Ok(Step::Return(value))
+            }
+            Kont::HandlerReturned { outer } => Ok(Step::RaiseBelow(
+                Box::new(Value::Error(Rc::new(crate::value::ErrorObj {
+                    message: "exception handler returned from a non-continuable raise:".to_string(),
+                    irritants: vec![value],
+                }))),
+                outer,
+            )),
         }
     }
 
@@ -613,6 +797,10 @@ impl Interp {
                             }
                         };
                         self.vstack.remove(base);
+                        if self.vstack.try_reserve(items.len()).is_err() {
+                            self.vstack.truncate(base);
+                            return Err(out_of_memory());
+                        }
                         self.vstack.extend(items);
                     }
                     Special::Eval => {
@@ -623,10 +811,24 @@ impl Interp {
                         }
                         let datum = self.vstack.get(base + 1).cloned().unwrap_or(Value::Nil);
                         self.vstack.truncate(base);
-                        let node = Compiler::new(&mut self.globals, false).compile_toplevel(&datum)?;
+                        let node = Compiler::new(&mut self.globals).compile_toplevel(&datum)?;
                         return Ok(Step::Eval(node, self.top_env.clone()));
                     }
+                    special => return self.control(special, base),
                 },
+                Value::Param(p) => {
+                    let n = self.vstack.len() - base - 1;
+                    self.vstack.truncate(base);
+                    if n != 0 {
+                        return Err(arity_error("parameter", 0, Some(0), n));
+                    }
+                    return Ok(Step::Return(p.value.borrow().clone()));
+                }
+                Value::Cont(c) => {
+                    let args: Vec<Value> = self.vstack.drain(base + 1..).collect();
+                    self.vstack.truncate(base);
+                    return self.escape(c, args);
+                }
                 Value::Closure(c) => {
                     let body = c.info.body.clone();
                     let env = self.bind(c, base, recycle)?;
@@ -640,6 +842,98 @@ impl Interp {
         }
     }
 
+    /// The control primitives: their arguments are on `vstack` above `base`.
+    fn control(&mut self, special: Special, base: usize) -> R<Step> {
+        let mut args: Vec<Value> = self.vstack.drain(base + 1..).collect();
+        self.vstack.truncate(base);
+        let (name, want) = match special {
+            Special::CallCC => ("call/cc", 1),
+            Special::DynamicWind => ("dynamic-wind", 3),
+            Special::WithHandler => ("with-exception-handler", 2),
+            Special::RaiseContinuable => ("raise-continuable", 1),
+            Special::WithParameters => ("%with-parameters", 3),
+            _ => return internal("control"),
+        };
+        if args.len() != want {
+            return Err(arity_error(name, want, Some(want), args.len()));
+        }
+        match special {
+            Special::CallCC => {
+                let f = args.pop().unwrap_or_default();
+                crate::builtins::procedure(name, &f)?;
+                let cont = Rc::new(Cont { valid: std::cell::Cell::new(true) });
+                self.push(Kont::Escape { cont: cont.clone(), vbase: base })?;
+                self.call(f, vec![Value::Cont(cont)])
+            }
+            Special::DynamicWind => {
+                for a in &args {
+                    crate::builtins::procedure(name, a)?;
+                }
+                let after = args.pop().unwrap_or_default();
+                let thunk = args.pop().unwrap_or_default();
+                let before = args.pop().unwrap_or_default();
+                self.push(Kont::WindBody { thunk, after })?;
+                self.call(before, Vec::new())
+            }
+            Special::WithHandler => {
+                let thunk = args.pop().unwrap_or_default();
+                let handler = args.pop().unwrap_or_default();
+                crate::builtins::procedure(name, &handler)?;
+                crate::builtins::procedure(name, &thunk)?;
+                self.push(Kont::Handler(handler))?;
+                self.call(thunk, Vec::new())
+            }
+            Special::RaiseContinuable => {
+                let condition = args.pop().unwrap_or_default();
+                match self.find_handler(usize::MAX, 0) {
+                    Some(at) if matches!(self.konts[at], Kont::Handler(_)) => {
+                        let handler = match &self.konts[at] {
+                            Kont::Handler(h) => h.clone(),
+                            _ => return internal("handler"),
+                        };
+                        self.push(Kont::HandlerCall { outer: at })?;
+                        self.call(handler, vec![condition])
+                    }
+                    _ => Err(Error::Raise(Box::new(condition))),
+                }
+            }
+            _ => {
+                let thunk = args.pop().unwrap_or_default();
+                let values = crate::value::list_to_vec(name, &args.pop().unwrap_or_default())?;
+                let params = crate::value::list_to_vec(name, &args.pop().unwrap_or_default())?;
+                let mut saved = Vec::with_capacity(params.len());
+                for (p, v) in params.iter().zip(values) {
+                    match p {
+                        Value::Param(p) => saved.push((p.clone(), p.value.replace(v))),
+                        other => return crate::builtins::type_error("parameterize", "a parameter", other),
+                    }
+                }
+                self.push(Kont::Restore(saved))?;
+                self.call(thunk, Vec::new())
+            }
+        }
+    }
+
+    /// Calls continuation `c`: back to where its `call/cc` returns, if that is still pending.
+    fn escape(&mut self, c: Rc<Cont>, args: Vec<Value>) -> R<Step> {
+        let at = self.konts.iter().rposition(|k| matches!(k, Kont::Escape { cont, .. } if Rc::ptr_eq(cont, &c)));
+        let at = match (c.valid.get(), at) {
+            (true, Some(at)) => at,
+            _ => {
+                return fail(
+                    "continuation called after its call/cc returned (continuations here only escape outwards)",
+                )
+            }
+        };
+        let afters = self.unwind_to(at + 1);
+        if let Some(Kont::Escape { cont, vbase }) = self.konts.pop() {
+            cont.valid.set(false);
+            self.vstack.truncate(vbase);
+        }
+        let value = values(args);
+        self.after_winds(afters, Kont::ReturnValue(value))
+    }
+
     /// A new frame for calling `c` with the arguments on `vstack` above `base`; pops them.
     fn bind(&mut self, c: Rc<Closure>, base: usize, recycle: Option<Env>) -> R<Env> {
         let info = &c.info;
@@ -649,9 +943,13 @@ impl Interp {
             let name = info.name.as_ref().map_or("#<procedure>", |s| s.name());
             return Err(arity_error(name, info.required, if info.rest { None } else { Some(info.required) }, n));
         }
-        if heap_used() > HEAP_LIMIT {
+        if heap_used() > heap_limit() {
             self.vstack.truncate(base);
             return Err(out_of_memory());
+        }
+        if let Err(e) = charge(1) {
+            self.vstack.truncate(base);
+            return Err(e);
         }
         let rest = if info.rest {
             let mut rest = Value::Nil;
@@ -668,7 +966,6 @@ impl Interp {
         if let Some(mut frame) = recycle {
             if let Some(f) = Rc::get_mut(&mut frame) {
                 let slots = f.slots.get_mut();
-                let old_capacity = slots.capacity();
                 release_all(slots);
                 if info.self_slot {
                     slots.push(Value::Closure(c.clone()));
@@ -678,8 +975,6 @@ impl Interp {
                 if slots.len() < info.frame_size {
                     slots.resize(info.frame_size, Value::Unassigned);
                 }
-                heap_sub(frame_bytes(old_capacity));
-                heap_add(frame_bytes(slots.capacity()));
                 f.parent = Some(c.env.clone());
                 self.vstack.truncate(base);
                 return Ok(frame);
@@ -815,6 +1110,22 @@ fn store(frame: &Env, index: usize, value: Value) -> R<()> {
     // Dropped after the borrow ends: freeing it may free other frames.
     drop(old);
     Ok(())
+}
+
+/// Puts parameters back as they were before a `parameterize`.
+fn restore(saved: Vec<(Rc<Param>, Value)>) {
+    for (p, v) in saved.into_iter().rev() {
+        drop(p.value.replace(v));
+    }
+}
+
+/// What `(values a ...)` makes: the value itself when there is one.
+pub fn values(mut args: Vec<Value>) -> Value {
+    if args.len() == 1 {
+        args.pop().unwrap_or_default()
+    } else {
+        Value::Values(Rc::new(ValueList(args)))
+    }
 }
 
 fn set_global(cell: &Global, define: bool, value: Value) -> R<Value> {

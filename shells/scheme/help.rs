@@ -6,8 +6,10 @@ use crate::printer::display_string;
 use crate::value::{Value, R};
 
 const INTRO: &str = "\
-Scheme (R7RS-style subset). An expression may span lines: `...>` asks for more.
-Results print in `write` form; define, set! and display print nothing more.
+Scheme: R7RS small without rationals, complex numbers and files; continuations
+only escape. An expression may span lines: `...>` asks for more. Results print
+in `write` form; define, set! and display print nothing more. A step that runs
+past the CPU limit is interrupted; definitions stay.
 (help 'GROUP) shows one group, e.g. (help 'host). ,q or (exit) leaves.";
 
 /// Titles and the names in each group (all of which are bound, except special forms).
@@ -15,58 +17,87 @@ const GROUPS: &[(&str, &str)] = &[
     (
         "special forms",
         "define lambda if cond case and or when unless let let* letrec letrec* do begin set! \
-         quote quasiquote unquote unquote-splicing guard",
+         quote quasiquote unquote unquote-splicing guard case-lambda parameterize delay \
+         delay-force define-values let-values let*-values receive define-record-type \
+         define-syntax let-syntax letrec-syntax syntax-rules cond-expand",
     ),
     (
         "numbers",
-        "+ - * / quotient remainder modulo abs min max gcd lcm = < > <= >= number? integer? \
-         real? rational? exact? inexact? exact-integer? nan? zero? positive? negative? even? odd? \
-         1+ -1+ square sqrt exact-integer-sqrt expt exp log sin cos tan asin acos atan floor \
-         ceiling round truncate exact inexact exact->inexact inexact->exact number->string \
-         string->number random",
+        "+ - * / quotient remainder modulo floor/ floor-quotient floor-remainder truncate/ \
+         truncate-quotient truncate-remainder abs min max gcd lcm = < > <= >= number? integer? \
+         real? rational? exact? inexact? exact-integer? finite? infinite? nan? zero? positive? \
+         negative? even? odd? 1+ -1+ square sqrt exact-integer-sqrt expt exp log sin cos tan \
+         asin acos atan floor ceiling round truncate numerator denominator exact inexact \
+         exact->inexact inexact->exact number->string string->number random",
     ),
     (
         "lists",
         "cons car cdr set-car! set-cdr! caar cadr cdar cddr caddr cdddr cadddr list cons* \
-         make-list length append reverse append-reverse list-ref list-tail list-head list-copy \
-         list-set! last-pair last first second third memq memv member assq assv assoc delete \
-         delete-duplicates iota null? pair? list?",
+         make-list length length+ append reverse append-reverse list-ref list-tail list-head \
+         list-copy list-set! last-pair last first second third fourth fifth sixth seventh eighth \
+         ninth tenth take drop take-right drop-right split-at take-while drop-while span break \
+         zip unzip2 concatenate memq memv member assq assv assoc alist-cons alist-copy \
+         alist-delete delete delete-duplicates lset-adjoin lset-union lset-intersection \
+         lset-difference lset-xor lset= lset<= iota circular-list null? pair? list? \
+         proper-list? dotted-list?",
     ),
     (
         "higher-order",
-        "map for-each filter remove reduce fold fold-left fold-right any every count find \
-         find-tail list-index filter-map append-map list-tabulate sort list-sort apply",
+        "map for-each filter remove partition reduce reduce-right fold fold-left fold-right \
+         unfold unfold-right pair-fold pair-fold-right any every count find find-tail \
+         list-index filter-map append-map list-tabulate sort list-sort apply",
     ),
     (
         "strings and characters",
-        "string? string-length string-ref substring string-append string-copy string make-string \
-         string-null? string=? string<? string>? string<=? string>=? string-ci=? string-upcase \
-         string-downcase string-reverse string-index string-contains string-prefix? \
-         string-suffix? string-trim string-trim-left string-trim-right string-pad-left \
-         string-pad-right string-split string-join string->list list->string string-map \
-         string-for-each string->symbol symbol->string symbol? symbol=? char? char->integer \
-         integer->char char-upcase char-downcase char-alphabetic? char-numeric? \
-         char-whitespace? char-upper-case? char-lower-case? digit-value char=? char<? char>? \
-         char<=? char>=? char-ci=?",
+        "string? string-length string-ref string-set! substring string-append string-copy \
+         string-copy! string-fill! string make-string string-null? string=? string<? string>? \
+         string<=? string>=? string-ci=? string-ci<? string-ci>? string-ci<=? string-ci>=? \
+         string-upcase string-downcase string-foldcase string-reverse string-index \
+         string-contains string-prefix? string-suffix? string-trim string-trim-left \
+         string-trim-right string-pad-left string-pad-right string-split string-join \
+         string->list list->string string->vector string-map string-for-each string->symbol \
+         symbol->string symbol? symbol=? char? char->integer integer->char char-upcase \
+         char-downcase char-foldcase char-alphabetic? char-numeric? char-whitespace? \
+         char-upper-case? char-lower-case? digit-value char=? char<? char>? char<=? char>=? \
+         char-ci=? char-ci<? char-ci>? char-ci<=? char-ci>=?",
     ),
     (
-        "vectors",
+        "vectors and bytevectors",
         "vector? make-vector vector vector-length vector-ref vector-set! vector->list \
-         list->vector vector-fill! vector-copy vector-append vector-map vector-for-each",
+         list->vector vector->string vector-fill! vector-copy vector-copy! vector-append \
+         vector-map vector-for-each bytevector? make-bytevector bytevector bytevector-length \
+         bytevector-u8-ref bytevector-u8-set! bytevector-copy bytevector-copy! bytevector-append \
+         utf8->string string->utf8",
     ),
     (
         "hash tables",
         "make-hash-table hash-table? hash-table-set! hash-table-ref hash-table-ref/default \
-         hash-table-contains? hash-table-delete! hash-table-update! hash-table-update!/default \
-         hash-table-count hash-table-keys hash-table-values hash-table->alist alist->hash-table \
-         hash-table-walk hash-table-clear! hash-table-copy",
+         hash-table-contains? hash-table-exists? hash-table-delete! hash-table-update! \
+         hash-table-update!/default hash-table-count hash-table-size hash-table-keys \
+         hash-table-values hash-table->alist alist->hash-table hash-table-walk hash-table-fold \
+         hash-table-merge! hash-table-clear! hash-table-copy hash-table-equivalence-function \
+         hash-table-hash-function hash string-hash string-ci-hash hash-by-identity",
     ),
-    ("equality and types", "eq? eqv? equal? not boolean? boolean=? procedure?"),
-    ("output", "display write newline write-string write-char format"),
+    ("equality and types", "eq? eqv? equal? not boolean? boolean=? procedure? record?"),
     (
-        "errors and control",
-        "error raise error-object? error-object-message error-object-irritants assert eval \
-         exit quit current-jiffy jiffies-per-second current-second help",
+        "output and string ports",
+        "display write write-shared newline write-string write-char format \
+         open-input-string open-output-string get-output-string with-output-to-string \
+         call-with-output-string read read-line read-char peek-char read-string char-ready? \
+         eof-object eof-object? current-output-port close-port input-port? output-port? \
+         open-input-bytevector open-output-bytevector get-output-bytevector read-u8 peek-u8 \
+         write-u8 read-bytevector write-bytevector",
+    ),
+    (
+        "control",
+        "values call-with-values call/cc call-with-current-continuation call/ec dynamic-wind \
+         make-parameter force make-promise promise? eval apply",
+    ),
+    (
+        "errors",
+        "error raise raise-continuable with-exception-handler error-object? \
+         error-object-message error-object-irritants assert exit quit current-jiffy \
+         jiffies-per-second current-second help",
     ),
 ];
 

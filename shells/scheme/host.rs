@@ -20,7 +20,7 @@ pub static PRIMS: &[Primitive] = &[
     prim!("kv-set!", 2, Some(2), |_, a| {
         let key = key("kv-set!", &a[0])?;
         let value = match &a[1] {
-            Value::Str(s) => s.text.clone(),
+            Value::Str(s) => s.borrow().clone(),
             v @ (Value::Int(_) | Value::Real(_) | Value::Sym(_) | Value::Char(_) | Value::Bool(_)) => display_string(v),
             other => return type_error("kv-set!", "a string (or a number or symbol) as the value", other),
         };
@@ -46,12 +46,12 @@ pub static PRIMS: &[Primitive] = &[
     prim!("counter", 0, Some(0), |_, _| Ok(Value::Int(host("counter", guest::sum())?))),
     prim!("whoami", 0, Some(0), |_, _| whoami(&host("whoami", guest::whoami())?)),
     prim!("call", 1, Some(2), |_, a| {
-        let name = string("call", &a[0])?;
+        let name = string("call", &a[0])?.clone();
         let arg = match a.get(1) {
             Some(v) => display_string(v),
             None => String::new(),
         };
-        match guest::call(name, &arg) {
+        match guest::call(&name, &arg) {
             Ok(answer) => Ok(Value::str(answer)),
             Err(e) => fail(format!("call {}: {}", name, e)),
         }
@@ -80,7 +80,7 @@ fn host<T>(who: &str, result: Result<T, guest::Error>) -> R<T> {
 /// Keys are strings; symbols are accepted for convenience.
 fn key(who: &str, v: &Value) -> R<String> {
     match v {
-        Value::Str(s) => Ok(s.text.clone()),
+        Value::Str(s) => Ok(s.borrow().clone()),
         Value::Sym(s) => Ok(s.name().to_string()),
         other => type_error(who, "a string key", other),
     }

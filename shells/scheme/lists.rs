@@ -1,14 +1,21 @@
-//! Pairs and lists. Every walk along a list is a loop; functions that need a proper list
-//! check for one (and for cycles) through `list_to_vec`.
+//! Pairs and lists, and the SRFI-1 procedures that need no callback (take, drop, delete, ...;
+//! those that call procedures are in library.rs). Every walk along a list is a loop; functions
+//! that need a proper list check for one (and for cycles) through `list_to_vec`.
 
 use std::collections::BTreeSet;
 
 use crate::builtins::{index, make_list, pair, prim, type_error, ANY};
 use crate::eval::{Interp, Primitive};
 use crate::printer::write_short;
+use crate::eval::charge;
+use crate::tables::{HashKey, Kind};
 use crate::value::{
-    cons, eqv, equal, fail, list_length, list_to_vec, list_with_tail, reserve, HashKey, Value, R, PAIR_BYTES,
+    cons, eqv, equal, fail, is_circular, list_length, list_to_vec, list_with_tail, pair_bytes, reserve_n, Value, R,
 };
+
+fn eqv_ok(a: &Value, b: &Value) -> R<bool> {
+    Ok(eqv(a, b))
+}
 
 pub static PRIMS: &[Primitive] = &[
     prim!("car", 1, Some(1), |_, a| Ok(pair("car", &a[0])?.car())),
@@ -34,14 +41,19 @@ pub static PRIMS: &[Primitive] = &[
             Some(x) => x,
             None => return Ok(Value::Nil),
         };
-        reserve(init.len() * PAIR_BYTES)?;
+        reserve_n(init.len(), pair_bytes())?;
         Ok(list_with_tail(init.to_vec(), last.clone()))
     }),
     prim!("make-list", 1, Some(2), |_, a| {
         let n = index("make-list", &a[0])?;
-        reserve(n.saturating_mul(PAIR_BYTES))?;
+        reserve_n(n, pair_bytes())?;
+        charge(n / 16)?;
         let fill = a.get(1).cloned().unwrap_or(Value::Unspecified);
-        make_list(vec![fill; n])
+        let mut list = Value::Nil;
+        for _ in 0..n {
+            list = cons(fill.clone(), list);
+        }
+        Ok(list)
     }),
     prim!("reverse", 1, Some(1), reverse),
     prim!("reverse!", 1, Some(1), reverse),
@@ -50,31 +62,22 @@ pub static PRIMS: &[Primitive] = &[
     prim!("append-reverse!", 2, Some(2), append_reverse),
     prim!("list-copy", 1, Some(1), |_, a| {
         // Copies the spine of a possibly improper list.
+        if is_circular(&a[0]) {
+            return fail("list-copy: circular list");
+        }
         let mut items = Vec::new();
         let mut cur = a[0].clone();
         while let Value::Pair(p) = cur {
             items.push(p.car());
             cur = p.cdr();
         }
-        reserve(items.len() * PAIR_BYTES)?;
+        reserve_n(items.len(), pair_bytes())?;
         Ok(list_with_tail(items, cur))
     }),
     prim!("list-tail", 2, Some(2), |_, a| tail("list-tail", &a[0], index("list-tail", &a[1])?)),
-    prim!("list-head", 2, Some(2), |_, a| {
-        let k = index("list-head", &a[1])?;
-        let mut items = Vec::with_capacity(k.min(1 << 16));
-        let mut cur = a[0].clone();
-        for _ in 0..k {
-            match cur {
-                Value::Pair(p) => {
-                    items.push(p.car());
-                    cur = p.cdr();
-                }
-                _ => return fail(format!("list-head: list has fewer than {} elements", k)),
-            }
-        }
-        make_list(items)
-    }),
+    prim!("drop", 2, Some(2), |_, a| tail("drop", &a[0], index("drop", &a[1])?)),
+    prim!("take", 2, Some(2), |_, a| head("take", &a[0], &a[1])),
+    prim!("list-head", 2, Some(2), |_, a| head("list-head", &a[0], &a[1])),
     prim!("list-ref", 2, Some(2), |_, a| {
         let k = index("list-ref", &a[1])?;
         match tail("list-ref", &a[0], k)? {
@@ -113,21 +116,34 @@ pub static PRIMS: &[Primitive] = &[
     prim!("first", 1, Some(1), |_, a| nth("first", &a[0], 0)),
     prim!("second", 1, Some(1), |_, a| nth("second", &a[0], 1)),
     prim!("third", 1, Some(1), |_, a| nth("third", &a[0], 2)),
-    prim!("memq", 2, Some(2), |_, a| member("memq", &a[0], &a[1], eqv)),
-    prim!("memv", 2, Some(2), |_, a| member("memv", &a[0], &a[1], eqv)),
+    prim!("fourth", 1, Some(1), |_, a| nth("fourth", &a[0], 3)),
+    prim!("fifth", 1, Some(1), |_, a| nth("fifth", &a[0], 4)),
+    prim!("sixth", 1, Some(1), |_, a| nth("sixth", &a[0], 5)),
+    prim!("seventh", 1, Some(1), |_, a| nth("seventh", &a[0], 6)),
+    prim!("eighth", 1, Some(1), |_, a| nth("eighth", &a[0], 7)),
+    prim!("ninth", 1, Some(1), |_, a| nth("ninth", &a[0], 8)),
+    prim!("tenth", 1, Some(1), |_, a| nth("tenth", &a[0], 9)),
+    prim!("memq", 2, Some(2), |_, a| member("memq", &a[0], &a[1], eqv_ok)),
+    prim!("memv", 2, Some(2), |_, a| member("memv", &a[0], &a[1], eqv_ok)),
     prim!("%member", 2, Some(2), |_, a| member("member", &a[0], &a[1], equal)),
-    prim!("assq", 2, Some(2), |_, a| assoc("assq", &a[0], &a[1], eqv)),
-    prim!("assv", 2, Some(2), |_, a| assoc("assv", &a[0], &a[1], eqv)),
+    prim!("assq", 2, Some(2), |_, a| assoc("assq", &a[0], &a[1], eqv_ok)),
+    prim!("assv", 2, Some(2), |_, a| assoc("assv", &a[0], &a[1], eqv_ok)),
     prim!("%assoc", 2, Some(2), |_, a| assoc("assoc", &a[0], &a[1], equal)),
-    prim!("delete", 2, Some(2), |_, a| {
+    prim!("%delete", 2, Some(2), |_, a| {
         let items = list_to_vec("delete", &a[1])?;
-        make_list(items.into_iter().filter(|x| !equal(&a[0], x)).collect())
+        let mut kept = Vec::with_capacity(items.len());
+        for x in items {
+            if !equal(&a[0], &x)? {
+                kept.push(x);
+            }
+        }
+        make_list(kept)
     }),
-    prim!("delete-duplicates", 1, Some(1), |_, a| {
+    prim!("%delete-duplicates", 1, Some(1), |_, a| {
         let mut seen = BTreeSet::new();
         let mut kept = Vec::new();
         for item in list_to_vec("delete-duplicates", &a[0])? {
-            if seen.insert(HashKey::of(&item)?) {
+            if seen.insert(HashKey::of(&item, Kind::Equal)?) {
                 kept.push(item);
             }
         }
@@ -147,10 +163,6 @@ pub static PRIMS: &[Primitive] = &[
     }),
     prim!("%cars", 1, Some(1), |_, a| heads(&a[0], true)),
     prim!("%cdrs", 1, Some(1), |_, a| heads(&a[0], false)),
-    prim!("%check-list-end", 2, Some(2), |_, a| match &a[1] {
-        Value::Nil => Ok(Value::Unspecified),
-        other => fail(format!("{}: expected a proper list, found a tail of {}", write_short(&a[0]), write_short(other))),
-    }),
 ];
 
 /// car/cdr compositions: `cadr` is (car (cdr x)).
@@ -197,14 +209,35 @@ fn nth(who: &str, list: &Value, k: usize) -> R<Value> {
 }
 
 fn tail(who: &str, list: &Value, k: usize) -> R<Value> {
-    let mut cur = list.clone();
-    for _ in 0..k {
+    charge(k / 16)?;
+    let mut cur = list;
+    for i in 0..k {
         cur = match cur {
-            Value::Pair(p) => p.cdr(),
+            Value::Pair(p) => p.cdr_ref(),
             _ => return fail(format!("{}: index {} is out of range", who, k)),
         };
+        if i % 65536 == 65535 {
+            charge(4096)?;
+        }
     }
-    Ok(cur)
+    Ok(cur.clone())
+}
+
+/// The first k elements of a list, copied.
+fn head(who: &str, list: &Value, k: &Value) -> R<Value> {
+    let k = index(who, k)?;
+    let mut items = Vec::with_capacity(k.min(1 << 16));
+    let mut cur = list.clone();
+    for _ in 0..k {
+        match cur {
+            Value::Pair(p) => {
+                items.push(p.car());
+                cur = p.cdr();
+            }
+            _ => return fail(format!("{}: list has fewer than {} elements", who, k)),
+        }
+    }
+    make_list(items)
 }
 
 fn reverse(_: &mut Interp, args: &[Value]) -> R<Value> {
@@ -217,7 +250,7 @@ fn append_reverse(_: &mut Interp, args: &[Value]) -> R<Value> {
 
 fn append_reverse_onto(who: &str, list: &Value, tail: Value) -> R<Value> {
     let items = list_to_vec(who, list)?;
-    reserve(items.len() * PAIR_BYTES)?;
+    reserve_n(items.len(), pair_bytes())?;
     let mut out = tail;
     for item in items {
         out = cons(item, out);
@@ -225,13 +258,13 @@ fn append_reverse_onto(who: &str, list: &Value, tail: Value) -> R<Value> {
     Ok(out)
 }
 
-fn member(who: &str, x: &Value, list: &Value, same: fn(&Value, &Value) -> bool) -> R<Value> {
+fn member(who: &str, x: &Value, list: &Value, same: fn(&Value, &Value) -> R<bool>) -> R<Value> {
     let mut cur = list.clone();
     let mut steps = 0usize;
     loop {
         match &cur {
             Value::Pair(p) => {
-                if same(x, &p.car()) {
+                if same(x, &p.car())? {
                     return Ok(cur);
                 }
                 let next = p.cdr();
@@ -241,13 +274,16 @@ fn member(who: &str, x: &Value, list: &Value, same: fn(&Value, &Value) -> bool) 
             _ => return type_error(who, "a list", list),
         }
         steps += 1;
-        if steps % 1024 == 0 && list_length(list).is_none() {
-            return type_error(who, "a proper list", list);
+        if steps % 1024 == 0 {
+            charge(64)?;
+            if list_length(list).is_none() {
+                return type_error(who, "a proper list", list);
+            }
         }
     }
 }
 
-fn assoc(who: &str, x: &Value, list: &Value, same: fn(&Value, &Value) -> bool) -> R<Value> {
+fn assoc(who: &str, x: &Value, list: &Value, same: fn(&Value, &Value) -> R<bool>) -> R<Value> {
     let mut cur = list.clone();
     let mut steps = 0usize;
     loop {
@@ -256,7 +292,7 @@ fn assoc(who: &str, x: &Value, list: &Value, same: fn(&Value, &Value) -> bool) -
                 let entry = p.car();
                 match &entry {
                     Value::Pair(e) => {
-                        if same(x, &e.car()) {
+                        if same(x, &e.car())? {
                             return Ok(entry);
                         }
                     }
@@ -269,37 +305,42 @@ fn assoc(who: &str, x: &Value, list: &Value, same: fn(&Value, &Value) -> bool) -
             _ => return type_error(who, "an association list", list),
         }
         steps += 1;
-        if steps % 1024 == 0 && list_length(list).is_none() {
-            return type_error(who, "a proper list", list);
+        if steps % 1024 == 0 {
+            charge(64)?;
+            if list_length(list).is_none() {
+                return type_error(who, "a proper list", list);
+            }
         }
     }
 }
 
-/// `(iota count [start [step]])`.
+/// `(iota count [start [step]])`, built from the end (no temporary copy).
 fn iota(_: &mut Interp, args: &[Value]) -> R<Value> {
     let n = index("iota", &args[0])?;
-    reserve(n.saturating_mul(PAIR_BYTES))?;
+    reserve_n(n, pair_bytes())?;
+    charge(n / 16)?;
     let start = args.get(1).cloned().unwrap_or(Value::Int(0));
     let step = args.get(2).cloned().unwrap_or(Value::Int(1));
-    let mut items = Vec::with_capacity(n);
+    let mut list = Value::Nil;
     match (&start, &step) {
         (Value::Int(s), Value::Int(d)) => {
-            for i in 0..n as i64 {
-                match i.checked_mul(*d).and_then(|x| x.checked_add(*s)) {
-                    Some(v) => items.push(Value::Int(v)),
-                    None => return fail("iota: integer overflow"),
-                }
+            let last = (n as i64 - 1).max(0).checked_mul(*d).and_then(|x| x.checked_add(*s));
+            if last.is_none() {
+                return fail("iota: integer overflow");
+            }
+            for i in (0..n as i64).rev() {
+                list = cons(Value::Int(s + i * d), list);
             }
         }
         _ => {
             let s = crate::numbers::num("iota", &start)?.as_f64();
             let d = crate::numbers::num("iota", &step)?.as_f64();
-            for i in 0..n {
-                items.push(Value::Real(s + d * i as f64));
+            for i in (0..n).rev() {
+                list = cons(Value::Real(s + d * i as f64), list);
             }
         }
     }
-    make_list(items)
+    Ok(list)
 }
 
 /// The cars (or cdrs) of a list of pairs.

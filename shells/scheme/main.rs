@@ -3,25 +3,37 @@
 //! its value printed in `write` form. Errors print one `error: ...` line and leave the session
 //! and its definitions intact.
 //!
+//! When the host asks a step to stop (its CPU deadline, or the operator's cancel), the running
+//! evaluation unwinds, the line answers `error: interrupted ...`, and every definition made
+//! before stays.
+//!
 //! Modules: `reader` (text to data), `compile` (data to a node tree with resolved variables),
-//! `eval` (the evaluator, an explicit-stack machine), `printer`, `value` (data types, memory
-//! accounting), the primitive families `numbers`, `lists`, `strings`, `tables` (vectors and hash
-//! tables), `host` (state bindings), `builtins` (registration, control, output), `prelude`
-//! (library procedures written in Scheme) and `help`.
+//! `syntax` (syntax-rules), `derived` (derived forms), `eval` (the evaluator, an explicit-stack
+//! machine with the control features), `printer`, `value` (data types, memory accounting), the
+//! primitive families `numbers`, `lists`, `strings`, `vectors`, `bytevectors`, `tables` (hash
+//! tables), `ports`,
+//! `objects` (records, promises, parameters), `host` (state bindings), `builtins` (lookup,
+//! errors, argument helpers), `library` (procedures written in Scheme) and `help`.
 
 mod builtins;
+mod bytevectors;
 mod compile;
+mod derived;
 mod eval;
 mod help;
 mod host;
+mod library;
 mod lists;
 mod numbers;
-mod prelude;
+mod objects;
+mod ports;
 mod printer;
 mod reader;
 mod strings;
+mod syntax;
 mod tables;
 mod value;
+mod vectors;
 
 use opshell_guest::{Control, Output, Shell};
 
@@ -33,6 +45,8 @@ const PROMPT: &str = "scheme> ";
 const CONTINUATION_PROMPT: &str = "...> ";
 /// Longest expression the REPL buffers while waiting for it to complete.
 const MAX_PENDING: usize = 1024 * 1024;
+/// The guest's declared memory maximum (wasm.conf's max_memory).
+const DECLARED_MAX_MEMORY: usize = 64 * 1024 * 1024;
 
 struct Scheme {
     interp: Interp,
@@ -44,12 +58,13 @@ struct Scheme {
 
 impl Scheme {
     fn new() -> Scheme {
+        value::set_memory_limit(opshell_guest::memory_limit(), DECLARED_MAX_MEMORY);
         Scheme { interp: Interp::new(), pending: String::new(), at_line_start: true }
     }
 
     /// `help`, `exit` or `quit` typed without parentheses: operators mean the command, so it is
     /// called (as long as the name still holds the built-in procedure).
-    fn command_word(&self, datum: &Value) -> Option<Value> {
+    fn command_word(&mut self, datum: &Value) -> Option<Value> {
         let name = match datum {
             Value::Sym(s) if matches!(s.name(), "help" | "exit" | "quit") => s.name(),
             _ => return None,
@@ -77,8 +92,9 @@ impl Scheme {
         }
     }
 
-    /// Evaluates one top-level datum and prints its value or error.
-    fn evaluate(&mut self, datum: &Value, out: &mut Output) -> Control {
+    /// Evaluates one top-level datum and prints its value or error. `Err` when the host asked
+    /// the step to stop: the rest of the line is not run.
+    fn evaluate(&mut self, datum: &Value, out: &mut Output) -> Result<Control, ()> {
         let call;
         let datum = match self.command_word(datum) {
             Some(word) => {
@@ -90,6 +106,12 @@ impl Scheme {
         let result = self.interp.eval_toplevel(datum);
         match result {
             Ok(Value::Unspecified) => self.flush(out),
+            Ok(Value::Values(values)) => {
+                self.fresh_line(out);
+                for v in &values.0 {
+                    out.line(&printer::write_string(v));
+                }
+            }
             Ok(v) => {
                 self.fresh_line(out);
                 out.line(&printer::write_string(&v));
@@ -101,19 +123,21 @@ impl Scheme {
             Err(Error::Exit) => {
                 self.fresh_line(out);
                 out.line("bye");
-                return Control::Close;
+                return Ok(Control::Close);
+            }
+            Err(Error::Interrupt(message)) => {
+                self.fresh_line(out);
+                out.error(&message);
+                return Err(());
             }
         }
-        Control::Continue
+        Ok(Control::Continue)
     }
 }
 
 impl Shell for Scheme {
     fn greet(&mut self, out: &mut Output) {
         out.line("scheme shell; (help) lists what exists, (exit) or ,q leaves");
-        if let Some(e) = &self.interp.startup_error {
-            out.error(e);
-        }
     }
 
     fn prompt(&self) -> &str {
@@ -145,8 +169,13 @@ impl Shell for Scheme {
             match reader::read(&self.pending, pos) {
                 Read::Datum(datum, end) => {
                     pos = end;
-                    if self.evaluate(&datum, out) == Control::Close {
-                        break Control::Close;
+                    match self.evaluate(&datum, out) {
+                        Ok(Control::Continue) => {}
+                        Ok(Control::Close) => break Control::Close,
+                        Err(()) => {
+                            self.pending.clear();
+                            break Control::Continue;
+                        }
                     }
                 }
                 Read::Nothing => {
@@ -170,6 +199,10 @@ impl Shell for Scheme {
         }
         self.fresh_line(out);
         control
+    }
+
+    fn awaiting_more(&self) -> bool {
+        !self.pending.is_empty()
     }
 
     fn end_of_input(&mut self, out: &mut Output) {

@@ -1,10 +1,12 @@
 //! Numbers: 64-bit integers with checked arithmetic (overflow is an error, never a wrap) and
 //! f64 reals. Integer operations stay exact while they can: (/ 6 3) is 2, (/ 1 2) is 0.5.
+//! Comparisons between an integer and a real are exact (no rounding of the integer), and an
+//! inexact argument makes an integer operation's result inexact.
 
 use crate::builtins::{int, prim, string, type_error, ANY};
 use crate::eval::{Interp, Primitive};
 use crate::printer::format_real;
-use crate::reader::parse_number;
+use crate::reader::parse_prefixed;
 use crate::value::{fail, Value, R};
 
 pub static PRIMS: &[Primitive] = &[
@@ -36,19 +38,44 @@ pub static PRIMS: &[Primitive] = &[
         for v in a {
             g = gcd(g, int("gcd", v)?).map_or_else(|| overflow("gcd"), Ok)?;
         }
-        Ok(Value::Int(g))
+        Ok(exactness(a, g))
     }),
     prim!("lcm", 0, ANY, |_, a| {
         let mut l: i64 = 1;
         for v in a {
             let n = int("lcm", v)?;
             if n == 0 {
-                return Ok(Value::Int(0));
+                return Ok(exactness(a, 0));
             }
             let g = gcd(l, n).map_or_else(|| overflow("lcm"), Ok)?;
             l = (l / g).checked_mul(n).and_then(|x| x.checked_abs()).map_or_else(|| overflow("lcm"), Ok)?;
         }
-        Ok(Value::Int(l))
+        Ok(exactness(a, l))
+    }),
+    prim!("floor/", 2, Some(2), |_, a| {
+        let q = int_division("floor/", a, floor_div)?;
+        let r = int_division("floor/", a, floor_mod)?;
+        Ok(crate::eval::values(vec![q, r]))
+    }),
+    prim!("truncate/", 2, Some(2), |_, a| {
+        let q = int_division("truncate/", a, |x, y| x.checked_div(y))?;
+        let r = int_division("truncate/", a, |x, y| Some(x.wrapping_rem(y)))?;
+        Ok(crate::eval::values(vec![q, r]))
+    }),
+    prim!("floor-quotient", 2, Some(2), |_, a| int_division("floor-quotient", a, floor_div)),
+    prim!("floor-remainder", 2, Some(2), |_, a| int_division("floor-remainder", a, floor_mod)),
+    prim!("truncate-quotient", 2, Some(2), |_, a| int_division("truncate-quotient", a, |x, y| x.checked_div(y))),
+    prim!("truncate-remainder", 2, Some(2), |_, a| int_division("truncate-remainder", a, |x, y| Some(x.wrapping_rem(y)))),
+    prim!("finite?", 1, Some(1), |_, a| Ok(Value::Bool(num("finite?", &a[0])?.as_f64().is_finite()))),
+    prim!("infinite?", 1, Some(1), |_, a| Ok(Value::Bool(num("infinite?", &a[0])?.as_f64().is_infinite()))),
+    prim!("exact-rational?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Int(_))))),
+    prim!("numerator", 1, Some(1), |_, a| match num("numerator", &a[0])? {
+        Num::I(i) => Ok(Value::Int(i)),
+        Num::F(f) => Ok(Value::Real(fraction(f).0)),
+    }),
+    prim!("denominator", 1, Some(1), |_, a| match num("denominator", &a[0])? {
+        Num::I(_) => Ok(Value::Int(1)),
+        Num::F(f) => Ok(Value::Real(fraction(f).1)),
     }),
     prim!("number?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Int(_) | Value::Real(_))))),
     prim!("complex?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Int(_) | Value::Real(_))))),
@@ -71,6 +98,7 @@ pub static PRIMS: &[Primitive] = &[
     prim!("inexact?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(num("inexact?", &a[0])?, Num::F(_))))),
     prim!("exact-integer?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Int(_))))),
     prim!("nan?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(num("nan?", &a[0])?, Num::F(f) if f.is_nan())))),
+    prim!("exact-nonnegative-integer?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Int(i) if i >= 0)))),
     prim!("zero?", 1, Some(1), |_, a| Ok(Value::Bool(num("zero?", &a[0])?.as_f64() == 0.0))),
     prim!("positive?", 1, Some(1), |_, a| Ok(Value::Bool(num("positive?", &a[0])?.as_f64() > 0.0))),
     prim!("negative?", 1, Some(1), |_, a| Ok(Value::Bool(num("negative?", &a[0])?.as_f64() < 0.0))),
@@ -94,7 +122,7 @@ pub static PRIMS: &[Primitive] = &[
             return fail("exact-integer-sqrt: negative argument");
         }
         let s = isqrt(n);
-        Ok(crate::value::list_from_vec(vec![Value::Int(s), Value::Int(n - s * s)]))
+        Ok(crate::eval::values(vec![Value::Int(s), Value::Int(n - s * s)]))
     }),
     prim!("expt", 2, Some(2), expt),
     prim!("exp", 1, Some(1), |_, a| real_fn("exp", &a[0], f64::exp)),
@@ -119,16 +147,9 @@ pub static PRIMS: &[Primitive] = &[
     }),
     prim!("number->string", 1, Some(2), number_to_string),
     prim!("string->number", 1, Some(2), |_, a| {
-        let mut text = string("string->number", &a[0])?.trim();
-        let mut radix = radix("string->number", a.get(1))?;
-        // A radix prefix as in source: #x1f, #b101, #o17, #d10.
-        for (prefix, r) in [("#x", 16), ("#X", 16), ("#b", 2), ("#B", 2), ("#o", 8), ("#O", 8), ("#d", 10), ("#D", 10)] {
-            if let Some(rest) = text.strip_prefix(prefix) {
-                text = rest;
-                radix = r;
-            }
-        }
-        Ok(match parse_number(text, radix) {
+        let text = string("string->number", &a[0])?;
+        let radix = radix("string->number", a.get(1))?;
+        Ok(match parse_prefixed(&text, radix) {
             Some(Ok(v)) => v,
             _ => Value::Bool(false),
         })
@@ -270,8 +291,63 @@ fn int_division(who: &str, args: &[Value], op: fn(i64, i64) -> Option<i64>) -> R
 fn ordering(a: Num, b: Num) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Num::I(x), Num::I(y)) => Some(x.cmp(&y)),
-        _ => a.as_f64().partial_cmp(&b.as_f64()),
+        (Num::I(x), Num::F(y)) => int_vs_real(x, y),
+        (Num::F(x), Num::I(y)) => int_vs_real(y, x).map(std::cmp::Ordering::reverse),
+        (Num::F(x), Num::F(y)) => x.partial_cmp(&y),
     }
+}
+
+/// Compares an integer with a real exactly: converting the integer to f64 would round it
+/// (9007199254740993 would equal 9007199254740992.0).
+fn int_vs_real(i: i64, r: f64) -> Option<std::cmp::Ordering> {
+    use std::cmp::Ordering::*;
+    if r.is_nan() {
+        return None;
+    }
+    // 2^63 is exactly representable; every finite real in [-2^63, 2^63) has an i64 floor.
+    if r >= 9_223_372_036_854_775_808.0 {
+        return Some(Less);
+    }
+    if r < -9_223_372_036_854_775_808.0 {
+        return Some(Greater);
+    }
+    let floor = r.floor();
+    match i.cmp(&(floor as i64)) {
+        Equal if r > floor => Some(Less),
+        other => Some(other),
+    }
+}
+
+/// `n` as an integer, or as a real when any argument was inexact.
+fn exactness(args: &[Value], n: i64) -> Value {
+    if args.iter().any(|a| matches!(a, Value::Real(_))) {
+        Value::Real(n as f64)
+    } else {
+        Value::Int(n)
+    }
+}
+
+/// A finite real as numerator and denominator (both integral reals): its exact binary value.
+fn fraction(f: f64) -> (f64, f64) {
+    if !f.is_finite() {
+        return (f, 1.0);
+    }
+    let (mut n, mut d) = (f, 1.0);
+    while n.fract() != 0.0 && d < 1e308 {
+        n *= 2.0;
+        d *= 2.0;
+    }
+    (n, d)
+}
+
+fn floor_div(x: i64, y: i64) -> Option<i64> {
+    let q = x.checked_div(y)?;
+    Some(if (x % y != 0) && ((x < 0) != (y < 0)) { q - 1 } else { q })
+}
+
+fn floor_mod(x: i64, y: i64) -> Option<i64> {
+    let r = x.wrapping_rem(y);
+    Some(if r != 0 && (r < 0) != (y < 0) { r + y } else { r })
 }
 
 fn compare(who: &str, args: &[Value], ok: fn(std::cmp::Ordering) -> bool) -> R<Value> {

@@ -1,5 +1,8 @@
 //! The reader: text to data. It distinguishes an incomplete datum (the REPL waits for more
-//! lines) from a malformed one (the REPL reports it and drops the pending input).
+//! lines) from a malformed one (the REPL reports it and drops the pending input). Datum labels
+//! (`#0=(a . #0#)`) and the `#!fold-case` directive are understood.
+
+use std::collections::HashMap;
 
 use crate::value::{cons, list_with_tail, Value, Vector};
 
@@ -30,7 +33,7 @@ fn bad<T>(message: impl Into<String>) -> Res<T> {
 
 /// Reads the datum starting at `pos` in `text`.
 pub fn read(text: &str, pos: usize) -> Read {
-    let mut r = Reader { text, pos, depth: 0 };
+    let mut r = Reader { text, pos, depth: 0, fold_case: false, labels: HashMap::new() };
     match r.skip_atmosphere() {
         Ok(()) => {}
         Err(Fault::Incomplete) => return Read::Incomplete,
@@ -50,6 +53,10 @@ struct Reader<'a> {
     text: &'a str,
     pos: usize,
     depth: usize,
+    /// After `#!fold-case`: symbols and character names are read in lower case.
+    fold_case: bool,
+    /// Datum labels seen so far (`#n=`), each with what it labels.
+    labels: HashMap<u64, Value>,
 }
 
 fn is_delimiter(c: char) -> bool {
@@ -109,6 +116,14 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
+                Some('#') if self.peek2() == Some('!') => {
+                    self.pos += 2;
+                    match self.token() {
+                        "fold-case" => self.fold_case = true,
+                        "no-fold-case" => self.fold_case = false,
+                        other => return bad(format!("unknown directive #!{}", other)),
+                    }
+                }
                 Some('#') if self.peek2() == Some(';') => {
                     self.pos += 2;
                     self.skip_atmosphere()?;
@@ -124,7 +139,7 @@ impl<'a> Reader<'a> {
 
     fn datum(&mut self) -> Res<Value> {
         self.depth += 1;
-        if self.depth > MAX_NESTING {
+        if self.depth > MAX_NESTING || crate::value::stack_exhausted() {
             return bad(format!("nesting deeper than {} levels", MAX_NESTING));
         }
         let v = self.datum_inner();
@@ -169,6 +184,9 @@ impl<'a> Reader<'a> {
                 let token = self.token();
                 if token == "." {
                     return bad("unexpected '.'");
+                }
+                if self.fold_case {
+                    return atom(&token.to_lowercase());
                 }
                 atom(token)
             }
@@ -296,6 +314,9 @@ impl<'a> Reader<'a> {
                 Some('|') => return Ok(Value::sym(&s)),
                 Some('\\') => match self.bump() {
                     None => return Err(Fault::Incomplete),
+                    Some('x' | 'X') => s.push(self.hex_escape()?),
+                    Some('n') => s.push('\n'),
+                    Some('t') => s.push('\t'),
                     Some(c) => s.push(c),
                 },
                 Some(c) => s.push(c),
@@ -317,20 +338,30 @@ impl<'a> Reader<'a> {
                 self.bump();
                 self.character()
             }
+            Some(c) if c.is_ascii_digit() => self.label(),
+            Some('u' | 'U') if self.text[self.pos..].get(..3).map_or(false, |t| t.eq_ignore_ascii_case("u8(")) => {
+                self.pos += 3;
+                let list = self.list(')')?;
+                let items = crate::value::list_to_vec("bytevector", &list).map_err(|_| Fault::Bad("bad bytevector syntax".into()))?;
+                let mut bytes = Vec::with_capacity(items.len());
+                for item in items {
+                    match item {
+                        Value::Int(i) if (0..256).contains(&i) => bytes.push(i as u8),
+                        _ => return bad("a bytevector holds integers from 0 to 255"),
+                    }
+                }
+                Ok(crate::bytevectors::Bytevector::new(bytes))
+            }
             Some(_) => {
                 let token = self.token();
                 match token {
                     "t" | "true" => Ok(Value::Bool(true)),
                     "f" | "false" => Ok(Value::Bool(false)),
                     _ => {
-                        let radix = match token.chars().next() {
-                            Some('x' | 'X') => 16,
-                            Some('b' | 'B') => 2,
-                            Some('o' | 'O') => 8,
-                            Some('d' | 'D') => 10,
-                            _ => return bad(format!("unknown syntax #{}", token)),
-                        };
-                        match parse_number(&token[1..], radix) {
+                        if !matches!(token.chars().next(), Some('x' | 'X' | 'b' | 'B' | 'o' | 'O' | 'd' | 'D' | 'e' | 'E' | 'i' | 'I')) {
+                            return bad(format!("unknown syntax #{}", token));
+                        }
+                        match parse_prefixed(&format!("#{}", token), 10) {
                             Some(Ok(v)) => Ok(v),
                             Some(Err(m)) => bad(m),
                             None => bad(format!("bad number #{}", token)),
@@ -338,6 +369,32 @@ impl<'a> Reader<'a> {
                     }
                 }
             }
+        }
+    }
+
+    /// `#n=datum` (labels the datum) or `#n#` (the datum labelled n).
+    fn label(&mut self) -> Res<Value> {
+        let start = self.pos;
+        while self.peek().map_or(false, |c| c.is_ascii_digit()) {
+            self.bump();
+        }
+        let n: u64 = self.text[start..self.pos].parse().map_err(|_| Fault::Bad("datum label too large".into()))?;
+        match self.bump() {
+            Some('#') => match self.labels.get(&n) {
+                Some(v) => Ok(v.clone()),
+                None => bad(format!("undefined datum label #{}#", n)),
+            },
+            Some('=') => {
+                // A placeholder stands for the datum while it is read, then is replaced.
+                let placeholder = cons(Value::Unassigned, Value::Nil);
+                self.labels.insert(n, placeholder.clone());
+                let datum = self.datum()?;
+                self.labels.insert(n, datum.clone());
+                replace_placeholder(&datum, &placeholder, &datum);
+                Ok(datum)
+            }
+            None => Err(Fault::Incomplete),
+            Some(c) => bad(format!("bad datum label #{}{}", n, c)),
         }
     }
 
@@ -381,6 +438,43 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Replaces every reference to `placeholder` inside `datum` (pairs and vectors) by `value`.
+fn replace_placeholder(datum: &Value, placeholder: &Value, value: &Value) {
+    let same = |v: &Value| crate::value::eqv(v, placeholder);
+    let mut seen = std::collections::HashSet::new();
+    let mut work = vec![datum.clone()];
+    while let Some(v) = work.pop() {
+        if !seen.insert(crate::value::identity(&v).unwrap_or(0)) {
+            continue;
+        }
+        match &v {
+            Value::Pair(p) => {
+                if same(p.car_ref()) {
+                    p.set_car(value.clone());
+                } else {
+                    work.push(p.car());
+                }
+                if same(p.cdr_ref()) {
+                    p.set_cdr(value.clone());
+                } else {
+                    work.push(p.cdr());
+                }
+            }
+            Value::Vector(vec) => {
+                let mut items = vec.items.borrow_mut();
+                for item in items.iter_mut() {
+                    if same(item) {
+                        *item = value.clone();
+                    } else if matches!(item, Value::Pair(_) | Value::Vector(_)) {
+                        work.push(item.clone());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
 /// A token that is not special syntax: a number or a symbol.
 fn atom(token: &str) -> Res<Value> {
     match parse_number(token, 10) {
@@ -406,10 +500,39 @@ pub fn looks_numeric(token: &str) -> bool {
     }
 }
 
+/// Parses a number with optional prefixes: radix (#x #b #o #d) and exactness (#e #i).
+pub fn parse_prefixed(text: &str, radix: u32) -> Option<Result<Value, String>> {
+    let (mut text, mut radix, mut exactness) = (text, radix, None);
+    while text.len() >= 2 && text.starts_with('#') {
+        match text.as_bytes()[1].to_ascii_lowercase() {
+            b'x' => radix = 16,
+            b'b' => radix = 2,
+            b'o' => radix = 8,
+            b'd' => radix = 10,
+            b'e' => exactness = Some(true),
+            b'i' => exactness = Some(false),
+            _ => return None,
+        }
+        text = &text[2..];
+    }
+    let value = parse_number(text, radix)?;
+    Some(match (value, exactness) {
+        (Ok(Value::Int(i)), Some(false)) => Ok(Value::Real(i as f64)),
+        (Ok(Value::Real(r)), Some(true)) => {
+            if r.fract() == 0.0 && r.abs() < 9.2e18 {
+                Ok(Value::Int(r as i64))
+            } else {
+                Err(format!("{} has no exact value here (integers only)", text))
+            }
+        }
+        (other, _) => other,
+    })
+}
+
 /// Parses a number: None when `text` is not numeric syntax, Some(Err) when it is but cannot be
 /// represented (an integer beyond 64 bits).
 pub fn parse_number(text: &str, radix: u32) -> Option<Result<Value, String>> {
-    match text {
+    match text.to_ascii_lowercase().as_str() {
         "+inf.0" => return Some(Ok(Value::Real(f64::INFINITY))),
         "-inf.0" => return Some(Ok(Value::Real(f64::NEG_INFINITY))),
         "+nan.0" | "-nan.0" => return Some(Ok(Value::Real(f64::NAN))),
@@ -445,7 +568,10 @@ pub fn parse_number(text: &str, radix: u32) -> Option<Result<Value, String>> {
     if mantissa_digits == 0 {
         return None;
     }
-    if i < bytes.len() && (bytes[i] == b'e' || bytes[i] == b'E') {
+    // e, or one of the older precision markers s, f, d, l (all read as double).
+    let mut exponent_at = None;
+    if i < bytes.len() && b"eEsSfFdDlL".contains(&bytes[i]) {
+        exponent_at = Some(i);
         i += 1;
         if i < bytes.len() && (bytes[i] == b'+' || bytes[i] == b'-') {
             i += 1;
@@ -461,5 +587,14 @@ pub fn parse_number(text: &str, radix: u32) -> Option<Result<Value, String>> {
     if i != bytes.len() {
         return None;
     }
-    text.parse::<f64>().ok().map(|r| Ok(Value::Real(r)))
+    let parsed = match exponent_at {
+        Some(at) => {
+            let sign_len = text.len() - body.len();
+            let mut normal = text.to_string();
+            normal.replace_range(sign_len + at..sign_len + at + 1, "e");
+            normal.parse::<f64>()
+        }
+        None => text.parse::<f64>(),
+    };
+    parsed.ok().map(|r| Ok(Value::Real(r)))
 }

@@ -26,5 +26,5 @@
     (if (= i n) (fold-left + 0 (map square (sort acc <))) (loop (+ i 1) (cons i acc)))))
 (work 10)
 (define before (%heap-bytes))
-(work 3000) (work 3000) (work 3000)
+(work 1000) (work 1000) (work 1000)
 (< (- (%heap-bytes) before) 1000)

@@ -1,0 +1,16 @@
+; define-record-type.
+(define-record-type point (make-point x y) point? (x point-x set-point-x!) (y point-y))
+(define p (make-point 1 2))
+(point? p) (point? 5) (point-x p) (point-y p)
+(set-point-x! p 10)
+(point-x p)
+p
+(define-record-type <node> (make-node value) node? (value node-value) (next node-next set-node-next!))
+(define n (make-node 'a))
+(node-next n)
+(set-node-next! n (make-node 'b))
+(node-value (node-next n))
+(point-x n)
+(make-point 1)
+(define (local) (define-record-type pair2 (kons a b) pair2? (a kar) (b kdr)) (kar (kons 1 2)))
+(local)
