@@ -16,6 +16,7 @@ import io.opshell.host.wasm.WasmEngine;
 import io.opshell.host.wasm.WasmEngineProvider;
 import io.opshell.host.wasm.WasmRuntime;
 import io.opshell.store.InMemoryStateStore;
+import io.opshell.store.Quota;
 import io.opshell.store.StateStore;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -250,6 +251,11 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         } catch (IOException e) {
             log.warn("closing the audit log failed", e);
         }
+        try {
+            services.store().close();
+        } catch (RuntimeException e) {
+            log.warn("closing the state store failed", e);
+        }
         if (sessions.isEmpty()) {
             catalog.close();
             runtime.close();
@@ -278,6 +284,8 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         private boolean auditFsync;
         private String engineName;
         private WasmEngine engine;
+        private Quota tenantQuota;
+        private Double stateCallsPerSecond;
 
         private Builder() {}
 
@@ -333,7 +341,11 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             return this;
         }
 
-        /** The state operators work on; default a fresh in-memory store. */
+        /**
+         * The state operators work on; default a fresh in-memory store. The server closes it when
+         * it stops. For a durable one, {@code StateStores.open("sqlite:PATH", fsync)} with the
+         * backend's module on the classpath.
+         */
         public Builder store(StateStore store) {
             this.store = store;
             return this;
@@ -368,6 +380,30 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             return this;
         }
 
+        /**
+         * What a tenant may hold when an operator writes to it: entries, and bytes of keys and
+         * values; default {@link Quota#DEFAULT} (100,000 entries, 256 MiB). A policy profile may set
+         * its own bytes ({@code store-mib}). Overrides the quota in {@link #limits}.
+         */
+        public Builder tenantQuota(Quota quota) {
+            this.tenantQuota = java.util.Objects.requireNonNull(quota);
+            return this;
+        }
+
+        /**
+         * State calls (host functions on the state) one session may make per second, a second's
+         * worth at once; more answer {@code RATE_LIMITED}. Default
+         * {@link SessionLimits#DEFAULT_STATE_CALLS_PER_SECOND}; infinite for none. Overrides the
+         * rate in {@link #limits}.
+         */
+        public Builder stateCallsPerSecond(double perSecond) {
+            if (!(perSecond > 0)) {
+                throw new IllegalArgumentException("stateCallsPerSecond must be positive");
+            }
+            this.stateCallsPerSecond = perSecond;
+            return this;
+        }
+
         /** Connections served at once; more are refused with a message. Default 256. */
         public Builder maxSessions(int max) {
             if (max < 1) {
@@ -392,6 +428,12 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         public OpshellServer start() throws IOException, ShellLoadException, PolicyException {
             if (store == null) {
                 store = new InMemoryStateStore();
+            }
+            if (tenantQuota != null) {
+                limits = limits.withTenantQuota(tenantQuota);
+            }
+            if (stateCallsPerSecond != null) {
+                limits = limits.withStateCallsPerSecond(stateCallsPerSecond);
             }
             Map<String, byte[]> modules = new LinkedHashMap<>();
             if (bundledShells) {

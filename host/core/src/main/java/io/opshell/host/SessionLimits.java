@@ -1,5 +1,6 @@
 package io.opshell.host;
 
+import io.opshell.store.Quota;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -15,6 +16,10 @@ import java.util.function.Consumer;
  * @param maxKeysListed         most keys one listing returns; more is an error asking for a narrower prefix
  * @param maxSessionLength      a session is closed this long after it opened, busy or not
  * @param writeTimeout          a client that takes longer than this to accept output is disconnected
+ * @param tenantQuota           what a tenant may hold when this session writes to it: entries, and bytes
+ *                              of keys and values (policy {@code store-mib}, CLI {@code --tenant-quota-mib})
+ * @param stateCallsPerSecond   host calls on the state a session may make per second (a full second's
+ *                              worth may come at once); more answer {@code RATE_LIMITED}. Infinite: no limit
  */
 public record SessionLimits(
         Duration stepDeadline,
@@ -24,10 +29,16 @@ public record SessionLimits(
         Duration idleTimeout,
         int maxKeysListed,
         Duration maxSessionLength,
-        Duration writeTimeout) {
+        Duration writeTimeout,
+        Quota tenantQuota,
+        double stateCallsPerSecond) {
+
+    /** State calls per second per session by default: ten times the policy's default command rate. */
+    public static final double DEFAULT_STATE_CALLS_PER_SECOND = 1_000;
 
     public static final SessionLimits DEFAULT = new SessionLimits(Duration.ofSeconds(1), 64L * 1024 * 1024, 1024 * 1024,
-            1024 * 1024, Duration.ofMinutes(30), 10_000, Duration.ofHours(12), Duration.ofSeconds(30));
+            1024 * 1024, Duration.ofMinutes(30), 10_000, Duration.ofHours(12), Duration.ofSeconds(30), Quota.DEFAULT,
+            DEFAULT_STATE_CALLS_PER_SECOND);
 
     public SessionLimits {
         if (maxMemoryBytes < 64 * 1024 || maxOutputBytesPerStep < 1024 || maxPendingInputBytes < 1024) {
@@ -35,6 +46,12 @@ public record SessionLimits(
         }
         if (maxKeysListed < 1) {
             throw new IllegalArgumentException("maxKeysListed must be positive");
+        }
+        if (tenantQuota == null) {
+            throw new IllegalArgumentException("tenantQuota is required");
+        }
+        if (!(stateCallsPerSecond > 0)) {
+            throw new IllegalArgumentException("stateCallsPerSecond must be positive (infinite for no limit)");
         }
         for (Duration d : new Duration[] {stepDeadline, idleTimeout, maxSessionLength, writeTimeout}) {
             if (d.isNegative() || d.isZero()) {
@@ -71,11 +88,19 @@ public record SessionLimits(
         return with(b -> b.writeTimeout = d);
     }
 
+    public SessionLimits withTenantQuota(Quota quota) {
+        return with(b -> b.tenantQuota = quota);
+    }
+
+    public SessionLimits withStateCallsPerSecond(double perSecond) {
+        return with(b -> b.stateCallsPerSecond = perSecond);
+    }
+
     private SessionLimits with(Consumer<Fields> change) {
         Fields f = new Fields(this);
         change.accept(f);
         return new SessionLimits(f.stepDeadline, f.maxMemoryBytes, f.maxOutputBytesPerStep, f.maxPendingInputBytes,
-                f.idleTimeout, f.maxKeysListed, f.maxSessionLength, f.writeTimeout);
+                f.idleTimeout, f.maxKeysListed, f.maxSessionLength, f.writeTimeout, f.tenantQuota, f.stateCallsPerSecond);
     }
 
     /** A mutable copy, so each wither names only the field it changes. */
@@ -88,6 +113,8 @@ public record SessionLimits(
         int maxKeysListed;
         Duration maxSessionLength;
         Duration writeTimeout;
+        Quota tenantQuota;
+        double stateCallsPerSecond;
 
         Fields(SessionLimits l) {
             stepDeadline = l.stepDeadline;
@@ -98,6 +125,8 @@ public record SessionLimits(
             maxKeysListed = l.maxKeysListed;
             maxSessionLength = l.maxSessionLength;
             writeTimeout = l.writeTimeout;
+            tenantQuota = l.tenantQuota;
+            stateCallsPerSecond = l.stateCallsPerSecond;
         }
     }
 }

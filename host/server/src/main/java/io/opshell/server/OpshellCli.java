@@ -5,6 +5,10 @@ import io.opshell.host.SessionLimits;
 import io.opshell.host.net.UnixSocketListener;
 import io.opshell.host.policy.PolicyException;
 import io.opshell.host.wasm.ShellLoadException;
+import io.opshell.store.Quota;
+import io.opshell.store.StateStore;
+import io.opshell.store.StateStores;
+import io.opshell.store.StoreUnavailableException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,12 +23,14 @@ import picocli.CommandLine.Option;
         description = "Sandboxed operator shells into live state, over a Unix socket.",
         subcommands = {OpshellCli.Serve.class})
 public final class OpshellCli {
+    private static final long MIB = 1024 * 1024;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new OpshellCli()).execute(args));
     }
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
-            description = "Run the standalone server in the foreground (in-memory state) until SIGINT or SIGTERM.")
+            description = "Run the standalone server in the foreground until SIGINT or SIGTERM; state is kept in --store.")
     static final class Serve implements Callable<Integer> {
         @Option(names = "--socket", defaultValue = "opshell.sock", description = "socket path (default: ${DEFAULT-VALUE})")
         Path socket;
@@ -70,6 +76,23 @@ public final class OpshellCli {
         @Option(names = "--audit-fsync", description = "force every audit record to disk before acknowledging the change")
         boolean auditFsync;
 
+        @Option(names = "--store", defaultValue = "sqlite:opshell-state.db", description = "where state is kept: "
+                + "sqlite:PATH (one host; survives restarts), redis://HOST:PORT[/DB] or redis+unix:///PATH (a fleet "
+                + "sharing one Redis), memory (lost on exit) (default: ${DEFAULT-VALUE})")
+        String store;
+
+        @Option(names = "--fsync", description = "force every state change to disk before acknowledging it (survives power "
+                + "loss; sqlite: synchronous=FULL; redis: the server must run with appendfsync always)")
+        boolean fsync;
+
+        @Option(names = "--tenant-quota-mib", defaultValue = "256", description = "bytes of keys and values one tenant may "
+                + "hold, MiB; a policy profile may set its own (limits: store-mib) (default: ${DEFAULT-VALUE})")
+        long tenantQuotaMib;
+
+        @Option(names = "--state-calls-per-second", defaultValue = "1000", description = "state calls (get, set, add, "
+                + "...) one session may make per second; more are refused as rate limited (default: ${DEFAULT-VALUE})")
+        double stateCallsPerSecond;
+
         @Override
         public Integer call() throws InterruptedException {
             SessionLimits limits = SessionLimits.DEFAULT
@@ -78,7 +101,16 @@ public final class OpshellCli {
                     .withMaxOutputBytesPerStep(Math.multiplyExact(outputKib, 1024))
                     .withIdleTimeout(Duration.ofSeconds(idleSeconds))
                     .withMaxSessionLength(Duration.ofSeconds(maxSessionSeconds))
-                    .withWriteTimeout(Duration.ofSeconds(writeTimeoutSeconds));
+                    .withWriteTimeout(Duration.ofSeconds(writeTimeoutSeconds))
+                    .withTenantQuota(Quota.DEFAULT.withMaxBytes(Math.multiplyExact(tenantQuotaMib, MIB)))
+                    .withStateCallsPerSecond(stateCallsPerSecond);
+            StateStore state;
+            try {
+                state = StateStores.open(store, fsync);
+            } catch (IllegalArgumentException | StoreUnavailableException e) {
+                System.err.println("error: " + e.getMessage());
+                return 1;
+            }
             OpshellServer server;
             try {
                 OpshellServer.Builder builder = OpshellServer.builder()
@@ -88,15 +120,18 @@ public final class OpshellCli {
                         .tenant(tenant)
                         .limits(limits)
                         .maxSessions(maxSessions)
+                        .store(state)
                         .audit(audit, auditFsync);
                 if (policy != null) {
                     builder.policyFile(policy);
                 }
                 server = builder.start();
             } catch (UnixSocketListener.SocketInUseException e) {
+                state.close();
                 System.err.println("error: " + e.getMessage());
                 return 2;
             } catch (IOException | ShellLoadException | PolicyException | IllegalArgumentException e) {
+                state.close();
                 System.err.println("error: " + e.getMessage());
                 return 1;
             }
@@ -113,7 +148,8 @@ public final class OpshellCli {
             }
             System.out.println("opshell listening on " + server.socketPath() + " (shells: "
                     + String.join(", ", server.shells()) + "; default " + shell + ")");
-            System.out.println("audit log: " + audit.toAbsolutePath() + (policy != null ? "; policy: " + policy : ""));
+            System.out.println("state: " + store + (fsync ? " (fsync)" : "") + "; audit log: " + audit.toAbsolutePath()
+                    + (auditFsync ? " (fsync)" : "") + (policy != null ? "; policy: " + policy : ""));
             System.out.println("connect with: scripts/connect " + socket + "   (or: socat READLINE UNIX-CONNECT:" + socket
                     + "; Debian's socat lacks READLINE: rlwrap socat - UNIX-CONNECT:" + socket + ")");
             System.out.flush();
