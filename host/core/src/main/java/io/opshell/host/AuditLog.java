@@ -159,7 +159,7 @@ public final class AuditLog implements AutoCloseable {
             return;
         }
         if (file != null) {
-            log.warn("audit log {} was moved or deleted; writing to a new file there", path);
+            log.info("audit log {} was moved or deleted (rotated?); writing to a new file there", path);
             closeFile();
         }
         openFile();
