@@ -55,21 +55,23 @@ final class Report {
             sb.append('\n');
         }
         sb.append('\n');
+        sb.append(stores(r, clients, metrics));
 
         sb.append(String.format(Locale.ROOT, "%-36s %-6s", "metric", "unit"));
         for (String t : Results.TARGETS) {
-            sb.append(String.format(Locale.ROOT, "%13s", t));
+            sb.append(String.format(Locale.ROOT, "%" + column(t) + "s", t));
         }
         for (String b : Results.BASELINES) {
             sb.append(String.format(Locale.ROOT, "%12s", "ops/" + shortName(b)));
         }
         sb.append('\n');
-        sb.append("-".repeat(36 + 1 + 6 + 13 * Results.TARGETS.size() + 12 * Results.BASELINES.size())).append('\n');
+        sb.append("-".repeat(36 + 1 + 6 + Results.TARGETS.stream().mapToInt(Report::column).sum()
+                + 12 * Results.BASELINES.size())).append('\n');
         for (Results.Metric m : metrics) {
             sb.append(String.format(Locale.ROOT, "%-36s %-6s", m.label(), m.unit()));
             for (String t : Results.TARGETS) {
                 String cell = r.failures.containsKey(t) && r.get(t, m.key()) == null ? "FAILED" : fmt(r.get(t, m.key()), m.unit());
-                sb.append(String.format(Locale.ROOT, "%13s", cell));
+                sb.append(String.format(Locale.ROOT, "%" + column(t) + "s", cell));
             }
             for (String b : Results.BASELINES) {
                 sb.append(String.format(Locale.ROOT, "%12s", ratio(r.ratio(m, b))));
@@ -79,6 +81,36 @@ final class Report {
         sb.append('\n');
         sb.append(crossings(r));
         return sb.toString();
+    }
+
+    /** The cost of a durable store: opshell-sqlite and opshell-redis against Redis itself and opshell in memory. */
+    static String stores(Results r, int[] clients, List<Results.Metric> metrics) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("DURABLE STORES: cost ratios (x = how many times more it costs; throughput: the other's ops/s / its ops/s)\n");
+        sb.append(String.format(Locale.ROOT, "  %-32s", ""));
+        for (String s : Results.STORE_SUBJECTS) {
+            for (String b : Results.STORE_BASELINES) {
+                sb.append(String.format(Locale.ROOT, "%24s", s + "/" + b));
+            }
+        }
+        sb.append('\n');
+        for (String[] h : Results.storeHeadline(clients)) {
+            Results.Metric m = metrics.stream().filter(x -> x.key().equals(h[0])).findFirst().orElseThrow();
+            sb.append(String.format(Locale.ROOT, "  %-32s", h[1]));
+            for (String s : Results.STORE_SUBJECTS) {
+                for (String b : Results.STORE_BASELINES) {
+                    sb.append(String.format(Locale.ROOT, "%24s", ratio(r.ratio(m, s, b))));
+                }
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+        return sb.toString();
+    }
+
+    /** A target's column width: 13, or its name and a space. */
+    private static int column(String target) {
+        return Math.max(13, target.length() + 1);
     }
 
     private static String shortName(String target) {
@@ -177,6 +209,16 @@ final class Report {
                 Double q = r.ratio(m, b);
                 if (q != null) {
                     lines.add(csv("ratio", "opshell/" + b, m.key(), "x", num(q)));
+                }
+            }
+        }
+        for (Results.Metric m : metrics) {
+            for (String s : Results.STORE_SUBJECTS) {
+                for (String b : Results.STORE_BASELINES) {
+                    Double q = r.ratio(m, s, b);
+                    if (q != null) {
+                        lines.add(csv("ratio", s + "/" + b, m.key(), "x", num(q)));
+                    }
                 }
             }
         }

@@ -7,9 +7,12 @@ import java.util.Map;
 
 /** Everything one run measured, by target and metric, plus the run's description. */
 final class Results {
-    /** Targets in column order; opshell is last and is the one the ratios are about. */
-    static final List<String> TARGETS = List.of("raw-echo", "redis", "native-java", "opshell");
+    /** Targets in column order; opshell (in-memory store) is the one the main ratios are about. */
+    static final List<String> TARGETS = List.of("raw-echo", "redis", "native-java", "opshell", "opshell-sqlite", "opshell-redis");
     static final String SUBJECT = "opshell";
+    /** opshell with durable stores: compared with Redis itself and with opshell in memory (the cost of the store). */
+    static final List<String> STORE_SUBJECTS = List.of("opshell-sqlite", "opshell-redis");
+    static final List<String> STORE_BASELINES = List.of("redis", "opshell");
     /** The targets opshell is compared with in the headline, in order. */
     static final List<String> BASELINES = List.of("redis", "native-java", "raw-echo");
 
@@ -47,6 +50,17 @@ final class Results {
         return m;
     }
 
+    /** Rows of the durable-store comparison: metric key and label. */
+    static List<String[]> storeHeadline(int[] clients) {
+        int c = clients[clients.length - 1];
+        return List.of(
+                new String[] {"rt.get.p50", "get round trip p50"},
+                new String[] {"rt.set.p50", "set round trip p50"},
+                new String[] {"rt.set.p99", "set round trip p99"},
+                new String[] {"tput.get." + c, "get throughput, " + c + " clients"},
+                new String[] {"tput.set." + c, "set throughput, " + c + " clients"});
+    }
+
     /** Headline rows: metric key and the label used there. */
     static List<String[]> headline(int[] clients) {
         int c = clients[clients.length - 1];
@@ -79,7 +93,12 @@ final class Results {
 
     /** How many times more opshell costs than {@code baseline} on {@code metric} (time, memory: ratio; throughput: inverse). */
     Double ratio(Metric metric, String baseline) {
-        Double s = get(SUBJECT, metric.key()), b = get(baseline, metric.key());
+        return ratio(metric, SUBJECT, baseline);
+    }
+
+    /** How many times more {@code subject} costs than {@code baseline} on {@code metric}. */
+    Double ratio(Metric metric, String subject, String baseline) {
+        Double s = get(subject, metric.key()), b = get(baseline, metric.key());
         if (s == null || b == null || s <= 0 || b <= 0) {
             return null;
         }

@@ -63,11 +63,34 @@ final class Target {
     }
 
     static Target opshell(Path tmp, Path jar, int maxSessions) {
-        Path sock = tmp.resolve("opshell.sock");
+        return opshellOn("opshell", "opshell serve (kv shell in Wasm) with the in-memory store", tmp, jar, maxSessions,
+                "memory");
+    }
+
+    /** opshell with its standalone default: state in an SQLite file (WAL, synchronous=NORMAL). */
+    static Target opshellSqlite(Path tmp, Path jar, int maxSessions) {
+        return opshellOn("opshell-sqlite", "opshell serve with --store sqlite: (the standalone default)", tmp, jar,
+                maxSessions, "sqlite:" + tmp.resolve("opshell-sqlite.db"));
+    }
+
+    /** opshell keeping its state in Redis: the {@link #redis} target's server, under a key prefix of its own. */
+    static Target opshellRedis(Path tmp, Path jar, int maxSessions, Target redis) {
+        return opshellOn("opshell-redis", "opshell serve with --store redis+unix: (the redis target's server)", tmp, jar,
+                maxSessions, "redis+unix://" + redis.socket + "?prefix=opshell-bench:");
+    }
+
+    /**
+     * opshell serve as scripts/run starts it, with the given store, its audit log in the bench's
+     * directory, and no state-call rate limit: one benchmark connection makes tens of thousands of
+     * calls a second, far above the default per-session limit, and the bench measures the sandbox.
+     */
+    private static Target opshellOn(String name, String description, Path tmp, Path jar, int maxSessions, String store) {
+        Path sock = tmp.resolve(name + ".sock");
         List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(),
-                "serve", "--socket", sock.toString(), "--max-sessions", Integer.toString(maxSessions)));
-        return new Target("opshell", "opshell serve (kv shell in Wasm), as scripts/run starts it",
-                new Protocol.KvText("kv> "), sock, cmd, "opshell listening on", tmp.resolve("opshell.log"));
+                "serve", "--socket", sock.toString(), "--max-sessions", Integer.toString(maxSessions), "--store", store,
+                "--audit", tmp.resolve(name + "-audit.jsonl").toString(), "--state-calls-per-second", "Infinity"));
+        return new Target(name, description, new Protocol.KvText("kv> "), sock, cmd, "opshell listening on",
+                tmp.resolve(name + ".log"));
     }
 
     private static List<String> javaMain(Class<?> main, Path sock) {
