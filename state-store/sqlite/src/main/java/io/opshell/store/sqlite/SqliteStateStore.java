@@ -42,37 +42,88 @@ public final class SqliteStateStore implements StateStore {
     private final Path path;
     private final ReentrantLock lock = new ReentrantLock();
     private final Connection db;
-    private final List<PreparedStatement> statements = new ArrayList<>();
-    private final PreparedStatement begin;
-    private final PreparedStatement commit;
-    private final PreparedStatement rollback;
-    private final PreparedStatement selectTenant;
-    private final PreparedStatement selectValue;
-    private final PreparedStatement upsertCounter;
-    private final PreparedStatement bumpUsage;
-    private final PreparedStatement upsertEntry;
-    private final PreparedStatement deleteEntry;
-    private final PreparedStatement keysInRange;
-    private final PreparedStatement keysFrom;
+    /** The prepared statements; null after a failure, when they are prepared again (see {@link Sql}). */
+    private Sql sql;
     private boolean closed;
 
     private SqliteStateStore(Path path, Connection db) throws SQLException {
         this.path = path;
         this.db = db;
-        begin = prepare("BEGIN IMMEDIATE");
-        commit = prepare("COMMIT");
-        rollback = prepare("ROLLBACK");
-        selectTenant = prepare("SELECT counter, entries, bytes FROM tenants WHERE name = ?");
-        selectValue = prepare("SELECT value FROM entries WHERE tenant = ? AND key = ?");
-        upsertCounter = prepare("INSERT INTO tenants (name, counter) VALUES (?, ?)"
-                + " ON CONFLICT (name) DO UPDATE SET counter = excluded.counter");
-        bumpUsage = prepare("INSERT INTO tenants (name, entries, bytes) VALUES (?, ?, ?)"
-                + " ON CONFLICT (name) DO UPDATE SET entries = entries + excluded.entries, bytes = bytes + excluded.bytes");
-        upsertEntry = prepare("INSERT INTO entries (tenant, key, value) VALUES (?, ?, ?)"
-                + " ON CONFLICT (tenant, key) DO UPDATE SET value = excluded.value");
-        deleteEntry = prepare("DELETE FROM entries WHERE tenant = ? AND key = ?");
-        keysInRange = prepare("SELECT key FROM entries WHERE tenant = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?");
-        keysFrom = prepare("SELECT key FROM entries WHERE tenant = ? AND key >= ? ORDER BY key LIMIT ?");
+        this.sql = new Sql(db);
+    }
+
+    /**
+     * Every statement the store runs, prepared once. After any SQLite error they are all thrown
+     * away and prepared again on the next call: sqlite-jdbc leaves a statement whose execution hit
+     * an I/O error unusable ("statement is not executing"), which would otherwise break the store
+     * for good after one full disk.
+     */
+    private static final class Sql {
+        final List<PreparedStatement> all = new ArrayList<>();
+        final PreparedStatement begin;
+        final PreparedStatement commit;
+        final PreparedStatement rollback;
+        final PreparedStatement selectTenant;
+        final PreparedStatement selectValue;
+        final PreparedStatement upsertCounter;
+        final PreparedStatement bumpUsage;
+        final PreparedStatement upsertEntry;
+        final PreparedStatement deleteEntry;
+        final PreparedStatement keysInRange;
+        final PreparedStatement keysFrom;
+
+        Sql(Connection db) throws SQLException {
+            try {
+                begin = prepare(db, "BEGIN IMMEDIATE");
+                commit = prepare(db, "COMMIT");
+                rollback = prepare(db, "ROLLBACK");
+                selectTenant = prepare(db, "SELECT counter, entries, bytes FROM tenants WHERE name = ?");
+                selectValue = prepare(db, "SELECT value FROM entries WHERE tenant = ? AND key = ?");
+                upsertCounter = prepare(db, "INSERT INTO tenants (name, counter) VALUES (?, ?)"
+                        + " ON CONFLICT (name) DO UPDATE SET counter = excluded.counter");
+                bumpUsage = prepare(db, "INSERT INTO tenants (name, entries, bytes) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (name) DO UPDATE SET entries = entries + excluded.entries, bytes = bytes + excluded.bytes");
+                upsertEntry = prepare(db, "INSERT INTO entries (tenant, key, value) VALUES (?, ?, ?)"
+                        + " ON CONFLICT (tenant, key) DO UPDATE SET value = excluded.value");
+                deleteEntry = prepare(db, "DELETE FROM entries WHERE tenant = ? AND key = ?");
+                keysInRange = prepare(db, "SELECT key FROM entries WHERE tenant = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?");
+                keysFrom = prepare(db, "SELECT key FROM entries WHERE tenant = ? AND key >= ? ORDER BY key LIMIT ?");
+            } catch (SQLException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private PreparedStatement prepare(Connection db, String text) throws SQLException {
+            PreparedStatement s = db.prepareStatement(text);
+            all.add(s);
+            return s;
+        }
+
+        void close() {
+            for (PreparedStatement s : all) {
+                try {
+                    s.close();
+                } catch (SQLException e) {
+                    // being replaced anyway
+                }
+            }
+        }
+    }
+
+    /** The statements, prepared again if a failure discarded them. */
+    private Sql sql() throws SQLException {
+        if (sql == null) {
+            sql = new Sql(db);
+        }
+        return sql;
+    }
+
+    private void discardStatements() {
+        if (sql != null) {
+            sql.close();
+            sql = null;
+        }
     }
 
     /**
@@ -111,12 +162,6 @@ public final class SqliteStateStore implements StateStore {
         return path;
     }
 
-    private PreparedStatement prepare(String sql) throws SQLException {
-        PreparedStatement s = db.prepareStatement(sql);
-        statements.add(s);
-        return s;
-    }
-
     // ---- reads ----
 
     @Override
@@ -138,7 +183,7 @@ public final class SqliteStateStore implements StateStore {
     public List<String> keys(String tenant, String prefix, int limit) {
         return read("keys", () -> {
             Optional<String> bound = StoredText.prefixUpperBound(prefix);
-            PreparedStatement s = bound.isPresent() ? keysInRange : keysFrom;
+            PreparedStatement s = bound.isPresent() ? sql().keysInRange : sql().keysFrom;
             int i = 1;
             s.setString(i++, tenant);
             s.setString(i++, prefix);
@@ -164,9 +209,10 @@ public final class SqliteStateStore implements StateStore {
             long before = tenantRow(tenant).counter;
             long after = Math.addExact(before, delta);
             tx.record(new Change.Counter(tenant, before, after));
-            upsertCounter.setString(1, tenant);
-            upsertCounter.setLong(2, after);
-            upsertCounter.executeUpdate();
+            PreparedStatement upsert = sql().upsertCounter;
+            upsert.setString(1, tenant);
+            upsert.setLong(2, after);
+            upsert.executeUpdate();
             return after;
         });
     }
@@ -179,10 +225,11 @@ public final class SqliteStateStore implements StateStore {
                     : StoredText.utf8Length(value) - StoredText.utf8Length(old.get());
             quota.admit(tenant, tenantRow(tenant).usage(), old.isEmpty(), growth);
             tx.record(new Change.Entry(tenant, key, old, Optional.of(value)));
-            upsertEntry.setString(1, tenant);
-            upsertEntry.setString(2, key);
-            upsertEntry.setString(3, value);
-            upsertEntry.executeUpdate();
+            PreparedStatement upsert = sql().upsertEntry;
+            upsert.setString(1, tenant);
+            upsert.setString(2, key);
+            upsert.setString(3, value);
+            upsert.executeUpdate();
             bumpUsage(tenant, old.isEmpty() ? 1 : 0, growth);
             return null;
         });
@@ -196,19 +243,21 @@ public final class SqliteStateStore implements StateStore {
                 return false;
             }
             tx.record(new Change.Entry(tenant, key, old, Optional.empty()));
-            deleteEntry.setString(1, tenant);
-            deleteEntry.setString(2, key);
-            deleteEntry.executeUpdate();
+            PreparedStatement delete = sql().deleteEntry;
+            delete.setString(1, tenant);
+            delete.setString(2, key);
+            delete.executeUpdate();
             bumpUsage(tenant, -1, -(StoredText.utf8Length(key) + StoredText.utf8Length(old.get())));
             return true;
         });
     }
 
     private void bumpUsage(String tenant, long entries, long bytes) throws SQLException {
-        bumpUsage.setString(1, tenant);
-        bumpUsage.setLong(2, entries);
-        bumpUsage.setLong(3, bytes);
-        bumpUsage.executeUpdate();
+        PreparedStatement bump = sql().bumpUsage;
+        bump.setString(1, tenant);
+        bump.setLong(2, entries);
+        bump.setLong(3, bytes);
+        bump.executeUpdate();
     }
 
     private record TenantRow(long counter, long entries, long bytes) {
@@ -220,16 +269,18 @@ public final class SqliteStateStore implements StateStore {
     }
 
     private TenantRow tenantRow(String tenant) throws SQLException {
-        selectTenant.setString(1, tenant);
-        try (ResultSet rs = selectTenant.executeQuery()) {
+        PreparedStatement select = sql().selectTenant;
+        select.setString(1, tenant);
+        try (ResultSet rs = select.executeQuery()) {
             return rs.next() ? new TenantRow(rs.getLong(1), rs.getLong(2), rs.getLong(3)) : TenantRow.NONE;
         }
     }
 
     private Optional<String> value(String tenant, String key) throws SQLException {
-        selectValue.setString(1, tenant);
-        selectValue.setString(2, key);
-        try (ResultSet rs = selectValue.executeQuery()) {
+        PreparedStatement select = sql().selectValue;
+        select.setString(1, tenant);
+        select.setString(2, key);
+        try (ResultSet rs = select.executeQuery()) {
             return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
         }
     }
@@ -265,6 +316,7 @@ public final class SqliteStateStore implements StateStore {
             checkOpen();
             return query.run();
         } catch (SQLException e) {
+            discardStatements();
             throw unavailable(operation, e);
         } finally {
             lock.unlock();
@@ -277,25 +329,29 @@ public final class SqliteStateStore implements StateStore {
             checkOpen();
             Recorded tx = new Recorded(journal);
             try {
-                begin.execute();
+                sql().begin.execute();
             } catch (SQLException e) {
+                discardStatements();
                 throw unavailable(operation, e);
             }
-            boolean committed = false;
+            boolean ended = false;
             try {
                 T result = change.run(tx);
-                commit.execute();
-                committed = true;
+                sql().commit.execute();
+                ended = true;
                 return result;
             } catch (SQLException e) {
+                rollbackQuietly();
+                ended = true;
+                discardStatements();
                 StoreUnavailableException failure = unavailable(operation, e);
                 if (tx.recorded != null) {
                     journal.abandoned(tx.recorded, "the state store could not save it: " + e.getMessage());
                 }
                 throw failure;
             } finally {
-                if (!committed) {
-                    rollbackQuietly();
+                if (!ended) {
+                    rollbackQuietly(); // the journal vetoed, or a quota or overflow refused it
                 }
             }
         } finally {
@@ -305,7 +361,7 @@ public final class SqliteStateStore implements StateStore {
 
     private void rollbackQuietly() {
         try {
-            rollback.execute();
+            sql().rollback.execute();
         } catch (SQLException e) {
             // SQLite may already have rolled back (after an I/O error); nothing is left to undo.
         }
@@ -329,13 +385,7 @@ public final class SqliteStateStore implements StateStore {
                 return;
             }
             closed = true;
-            for (PreparedStatement s : statements) {
-                try {
-                    s.close();
-                } catch (SQLException e) {
-                    // closing anyway
-                }
-            }
+            discardStatements();
             closeQuietly(db);
         } finally {
             lock.unlock();
