@@ -8,9 +8,11 @@ import java.util.Optional;
  * change is <em>write-ahead</em>: the store works out what the change does (the old and new value,
  * after its quota check), hands that {@link Change} to the caller's {@link WriteAhead} (the audit
  * log), and makes the change only if the journal returned normally; if it threw, nothing changed
- * and its exception propagates. Operations on one store are serialized (one lock per store in
- * this process; a store shared between processes makes each change atomic where it is kept).
- * Implementations never call out while holding their lock, except to the journal.
+ * and its exception propagates. Each change is atomic, and changes to one entry (or one counter)
+ * are made one at a time, in the order they were journaled: the in-memory and SQLite stores hold
+ * one lock per store in this process (SQLite's immediate transaction also keeps other processes
+ * out); Redis holds a lock per entry in this process and keeps other hosts out with its scripts.
+ * The journal is called with those locks held; nothing else is called out to under them.
  *
  * <p>A store shared by several processes (Redis) cannot hold its lock across them: it reads the
  * old value, journals the change, and applies it only if the value is still the one it read
