@@ -20,12 +20,14 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionFactory;
+import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.DefaultJedisSocketFactory;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisClientConfig;
-import redis.clients.jedis.JedisPool;
 import redis.clients.jedis.JedisSocketFactory;
 import redis.clients.jedis.exceptions.JedisConnectionException;
 import redis.clients.jedis.exceptions.JedisException;
@@ -71,10 +73,10 @@ public final class RedisStateStore implements StateStore {
     private static final byte NOT_UTF8 = (byte) 0xFF;
 
     private final RedisSpec spec;
-    private final JedisPool pool;
+    private final ConnectionPool pool;
     private final KeyLocks locks = new KeyLocks();
 
-    private RedisStateStore(RedisSpec spec, JedisPool pool) {
+    private RedisStateStore(RedisSpec spec, ConnectionPool pool) {
         this.spec = spec;
         this.pool = pool;
     }
@@ -98,12 +100,12 @@ public final class RedisStateStore implements StateStore {
         JedisSocketFactory sockets = spec.socket().isPresent()
                 ? new UnixSocketFactory(spec.socket().get(), CONNECT_TIMEOUT_MILLIS, READ_TIMEOUT_MILLIS)
                 : new DefaultJedisSocketFactory(new HostAndPort(spec.host(), spec.port()), client);
-        GenericObjectPoolConfig<Jedis> poolConfig = new GenericObjectPoolConfig<>();
+        GenericObjectPoolConfig<Connection> poolConfig = new GenericObjectPoolConfig<>();
         poolConfig.setMaxTotal(POOL_SIZE);
         poolConfig.setMaxIdle(POOL_SIZE);
         poolConfig.setMaxWait(java.time.Duration.ofMillis(POOL_WAIT_MILLIS));
         poolConfig.setJmxEnabled(false);
-        RedisStateStore store = new RedisStateStore(spec, new JedisPool(poolConfig, sockets, client));
+        RedisStateStore store = new RedisStateStore(spec, new ConnectionPool(new ConnectionFactory(sockets, client), poolConfig));
         try {
             store.check(durable);
             return store;
@@ -305,7 +307,7 @@ public final class RedisStateStore implements StateStore {
         for (int attempt = 1; ; attempt++) {
             Jedis redis;
             try {
-                redis = pool.getResource();
+                redis = borrow();
             } catch (JedisException e) {
                 throw unavailable(operation, e);
             }
@@ -348,7 +350,7 @@ public final class RedisStateStore implements StateStore {
 
     private <T> T read(String operation, Function<Jedis, T> body) {
         for (int attempt = 1; ; attempt++) {
-            try (Jedis redis = pool.getResource()) {
+            try (Jedis redis = borrow()) {
                 return body.apply(redis);
             } catch (JedisConnectionException e) {
                 if (attempt >= READ_ATTEMPTS) {
@@ -358,6 +360,11 @@ public final class RedisStateStore implements StateStore {
                 throw unavailable(operation, e);
             }
         }
+    }
+
+    /** A pooled connection; closing the Jedis returns it (or drops it, when it broke). */
+    private Jedis borrow() {
+        return new Jedis(pool.getResource());
     }
 
     /**
