@@ -38,7 +38,7 @@ class RedisStateStoreTest extends StateStoreContract {
 
     @BeforeAll
     static void startRedis() throws Exception {
-        redis = RedisServer.start();
+        redis = RedisServer.start("--enable-debug-command", "local"); // DEBUG SLEEP hangs it on purpose below
     }
 
     @AfterAll
@@ -163,6 +163,46 @@ class RedisStateStoreTest extends StateStoreContract {
         store.set("t", "k", "again");
         assertThat(store.add("t", 2)).isEqualTo(2);
         assertThat(store.get("t", "k")).contains("again");
+    }
+
+    @Test
+    void aRedisThatHangsMidChangeLeavesTheOutcomeUnknownAndSaysSo() throws Exception {
+        store.set("t", "k", "before");
+        List<String> unknown = new ArrayList<>();
+        WriteAhead journal = new WriteAhead() {
+            @Override
+            public void record(Change change) {
+                // Redis stops answering for longer than the store's read timeout, right after this record.
+                Thread.ofPlatform().start(() -> {
+                    try (Jedis j = new Jedis(new UnixSocketFactory(redis.socket(), 1_000, 10_000))) {
+                        j.sendCommand(() -> "DEBUG".getBytes(java.nio.charset.StandardCharsets.US_ASCII), "SLEEP", "3");
+                    } catch (RuntimeException e) {
+                        // the assertions below fail if Redis did not hang
+                    }
+                });
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+
+            @Override
+            public void outcomeUnknown(Change change, String reason) {
+                unknown.add(reason);
+            }
+        };
+        assertTimeoutPreemptively(NO_HANG, () -> assertThatThrownBy(() -> store.set("t", "k", "after", Quota.DEFAULT, journal))
+                .isInstanceOf(StoreUnavailableException.class)
+                .hasMessageStartingWith("redis+unix://" + redis.socket() + " stopped answering during set (")
+                .hasMessageEndingWith("; the change may or may not have been made"));
+        assertThat(unknown).hasSize(1);
+        // Here Redis ran the change once it woke up: "unknown" was the truth, not "not made".
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (!store.get("t", "k").equals(Optional.of("after")) && System.nanoTime() < end) {
+            Thread.sleep(50);
+        }
+        assertThat(store.get("t", "k")).contains("after");
     }
 
     @Test
