@@ -144,4 +144,15 @@ class AuditRecordsTest {
         assertThat(stateRecords()).containsExactly("{\"event\":\"denied\",\"session\":1," + who
                 + ",\"tenant\":\"alpha\",\"call\":\"sum\",\"reason\":\"rate\",\"message\":\"more than 2 state calls/s, your limit; slow down\"}");
     }
+
+    @Test
+    void aFreshShellInstanceDoesNotRefillTheSessionsBudget() throws Exception {
+        try (TestServer ts = TestServer.start(OpshellServer.builder().stateCallsPerSecond(2)); ShellClient c = ts.kv()) {
+            c.send("sum\nsum\n");
+            c.readToPrompt();
+            c.readToPrompt();
+            assertThat(c.command("\\shell kv")).startsWith("opshell: shell kv");
+            assertThat(c.command("sum")).isEqualTo("error: sum: more than 2 state calls/s, your limit; slow down");
+        }
+    }
 }
