@@ -68,6 +68,10 @@ opshell_jvm_flags() {
   if [ -f "$OPSHELL_NATIVE/libwasmtime_jni.so" ]; then
     echo "-Djava.library.path=$OPSHELL_NATIVE"
   fi
+  if [ -f "$OPSHELL_NATIVE/libsqlitejdbc.so" ]; then
+    echo "-Dorg.sqlite.lib.path=$OPSHELL_NATIVE"
+    echo "-Dorg.sqlite.lib.name=libsqlitejdbc.so"
+  fi
   local junix
   for junix in "$OPSHELL_NATIVE"/libjunixsocket-native-*.so; do
     if [ -f "$junix" ]; then

@@ -26,10 +26,9 @@ import io.opshell.host.wasm.WasmEngine;
 import io.opshell.host.wasm.WasmEngineProvider;
 import io.opshell.host.wasm.WasmRuntime;
 import io.opshell.store.InMemoryStateStore;
+import io.opshell.store.Quota;
 import io.opshell.store.StateStore;
 import java.io.IOException;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.GroupPrincipal;
@@ -291,28 +290,11 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
 
     /**
      * Closes and reopens the audit log file, so that a file moved away by log rotation is replaced
-     * by a new one at the configured path. Returns false when the audit log cannot do that.
+     * by a new one at the configured path (SIGHUP). Never fails: a file that cannot be opened makes
+     * every change refused until it can, and the server log says so.
      */
-    public boolean reopenAuditLog() throws IOException {
-        // TODO(lead): call audit.reopen() directly once AuditLog has it (the store work adds it); until
-        // then it is looked up by name so this compiles either way.
-        Method reopen;
-        try {
-            reopen = AuditLog.class.getMethod("reopen");
-        } catch (NoSuchMethodException e) {
-            return false;
-        }
-        try {
-            reopen.invoke(audit);
-            return true;
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            throw new IOException("reopening the audit log failed", e.getCause());
-        } catch (IllegalAccessException e) {
-            return false;
-        }
+    public void reopenAuditLog() {
+        audit.reopen();
     }
 
     @Override
@@ -365,6 +347,11 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         } catch (IOException e) {
             log.warn("closing the audit log failed", e);
         }
+        try {
+            services.store().close();
+        } catch (RuntimeException e) {
+            log.warn("closing the state store failed", e);
+        }
         if (sessions.isEmpty()) {
             catalog.close();
             runtime.close();
@@ -402,6 +389,8 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         private final List<MeterRegistry> meterRegistries = new ArrayList<>();
         private String socketGroup;
         private UserDirectory userDirectory;
+        private Quota tenantQuota;
+        private Double stateCallsPerSecond;
 
         private Builder() {}
 
@@ -478,7 +467,11 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             return this;
         }
 
-        /** The state operators work on; default a fresh in-memory store. */
+        /**
+         * The state operators work on; default a fresh in-memory store. The server closes it when
+         * it stops. For a durable one, {@code StateStores.open("sqlite:PATH", fsync)} with the
+         * backend's module on the classpath.
+         */
         public Builder store(StateStore store) {
             this.store = store;
             return this;
@@ -523,6 +516,30 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
                 throw new IllegalArgumentException("bannerWait must not be negative");
             }
             this.bannerWait = wait;
+            return this;
+        }
+
+        /**
+         * What a tenant may hold when an operator writes to it: entries, and bytes of keys and
+         * values; default {@link Quota#DEFAULT} (100,000 entries, 256 MiB). A policy profile may set
+         * its own bytes ({@code store-mib}). Overrides the quota in {@link #limits}.
+         */
+        public Builder tenantQuota(Quota quota) {
+            this.tenantQuota = java.util.Objects.requireNonNull(quota);
+            return this;
+        }
+
+        /**
+         * State calls (host functions on the state) one session may make per second, a second's
+         * worth at once; more answer {@code RATE_LIMITED}. Default
+         * {@link SessionLimits#DEFAULT_STATE_CALLS_PER_SECOND}; infinite for none. Overrides the
+         * rate in {@link #limits}.
+         */
+        public Builder stateCallsPerSecond(double perSecond) {
+            if (!(perSecond > 0)) {
+                throw new IllegalArgumentException("stateCallsPerSecond must be positive");
+            }
+            this.stateCallsPerSecond = perSecond;
             return this;
         }
 
@@ -595,6 +612,12 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
                 store = new InMemoryStateStore();
             }
             new Surface(fields, actions); // refuses duplicate names before anything starts
+            if (tenantQuota != null) {
+                limits = limits.withTenantQuota(tenantQuota);
+            }
+            if (stateCallsPerSecond != null) {
+                limits = limits.withStateCallsPerSecond(stateCallsPerSecond);
+            }
             Map<String, byte[]> modules = new LinkedHashMap<>();
             if (bundledShells) {
                 modules.putAll(ShellCatalog.bundledShells());

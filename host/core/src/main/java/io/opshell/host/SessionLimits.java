@@ -1,5 +1,6 @@
 package io.opshell.host;
 
+import io.opshell.store.Quota;
 import java.time.Duration;
 import java.util.function.Consumer;
 
@@ -17,6 +18,10 @@ import java.util.function.Consumer;
  * @param writeTimeout          a client that takes longer than this to accept output is disconnected
  * @param maxLineBytes          longest input line; a longer one is dropped whole and reported
  * @param lineTimeout           a line begun must be completed (its newline sent) within this long
+ * @param tenantQuota           what a tenant may hold when this session writes to it: entries, and bytes
+ *                              of keys and values (policy {@code store-mib}, CLI {@code --tenant-quota-mib})
+ * @param stateCallsPerSecond   host calls on the state a session may make per second (a full second's
+ *                              worth may come at once); more answer {@code RATE_LIMITED}. Infinite: no limit
  */
 public record SessionLimits(
         Duration stepDeadline,
@@ -28,11 +33,16 @@ public record SessionLimits(
         Duration maxSessionLength,
         Duration writeTimeout,
         int maxLineBytes,
-        Duration lineTimeout) {
+        Duration lineTimeout,
+        Quota tenantQuota,
+        double stateCallsPerSecond) {
+
+    /** State calls per second per session by default: ten times the policy's default command rate. */
+    public static final double DEFAULT_STATE_CALLS_PER_SECOND = 1_000;
 
     public static final SessionLimits DEFAULT = new SessionLimits(Duration.ofSeconds(1), 64L * 1024 * 1024, 1024 * 1024,
             1024 * 1024, Duration.ofMinutes(30), 10_000, Duration.ofHours(12), Duration.ofSeconds(30), 64 * 1024,
-            Duration.ofSeconds(60));
+            Duration.ofSeconds(60), Quota.DEFAULT, DEFAULT_STATE_CALLS_PER_SECOND);
 
     public SessionLimits {
         if (maxMemoryBytes < 64 * 1024 || maxOutputBytesPerStep < 1024 || maxPendingInputBytes < 1024) {
@@ -43,6 +53,12 @@ public record SessionLimits(
         }
         if (maxKeysListed < 1) {
             throw new IllegalArgumentException("maxKeysListed must be positive");
+        }
+        if (tenantQuota == null) {
+            throw new IllegalArgumentException("tenantQuota is required");
+        }
+        if (!(stateCallsPerSecond > 0)) {
+            throw new IllegalArgumentException("stateCallsPerSecond must be positive (infinite for no limit)");
         }
         for (Duration d : new Duration[] {stepDeadline, idleTimeout, maxSessionLength, writeTimeout, lineTimeout}) {
             if (d.isNegative() || d.isZero()) {
@@ -87,11 +103,20 @@ public record SessionLimits(
         return with(b -> b.lineTimeout = d);
     }
 
+    public SessionLimits withTenantQuota(Quota quota) {
+        return with(b -> b.tenantQuota = quota);
+    }
+
+    public SessionLimits withStateCallsPerSecond(double perSecond) {
+        return with(b -> b.stateCallsPerSecond = perSecond);
+    }
+
     private SessionLimits with(Consumer<Fields> change) {
         Fields f = new Fields(this);
         change.accept(f);
         return new SessionLimits(f.stepDeadline, f.maxMemoryBytes, f.maxOutputBytesPerStep, f.maxPendingInputBytes,
-                f.idleTimeout, f.maxKeysListed, f.maxSessionLength, f.writeTimeout, f.maxLineBytes, f.lineTimeout);
+                f.idleTimeout, f.maxKeysListed, f.maxSessionLength, f.writeTimeout, f.maxLineBytes, f.lineTimeout, f.tenantQuota,
+                f.stateCallsPerSecond);
     }
 
     /** A mutable copy, so each wither names only the field it changes. */
@@ -106,6 +131,8 @@ public record SessionLimits(
         Duration writeTimeout;
         int maxLineBytes;
         Duration lineTimeout;
+        Quota tenantQuota;
+        double stateCallsPerSecond;
 
         Fields(SessionLimits l) {
             stepDeadline = l.stepDeadline;
@@ -118,6 +145,8 @@ public record SessionLimits(
             writeTimeout = l.writeTimeout;
             maxLineBytes = l.maxLineBytes;
             lineTimeout = l.lineTimeout;
+            tenantQuota = l.tenantQuota;
+            stateCallsPerSecond = l.stateCallsPerSecond;
         }
     }
 }

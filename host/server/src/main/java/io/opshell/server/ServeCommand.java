@@ -15,6 +15,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opshell.host.OpshellServer;
 import io.opshell.host.SessionLimits;
+import io.opshell.store.Quota;
+import io.opshell.store.StateStore;
+import io.opshell.store.StateStores;
+import io.opshell.store.StoreUnavailableException;
 import io.opshell.host.SetupException;
 import io.opshell.host.net.UnixSocketListener;
 import io.opshell.host.policy.PolicyException;
@@ -34,14 +38,14 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code opshell serve}: the standalone server in the foreground (in-memory state) until SIGINT or
+ * {@code opshell serve}: the standalone server in the foreground (state kept in {@code --store}) until SIGINT or
  * SIGTERM; SIGHUP reloads. Reads the options, sets up logging and metrics, starts an
  * {@link OpshellServer}, tells systemd when it is ready. A setting that cannot work stops the
  * start with one line, {@code error: --OPTION VALUE: what is wrong; what to do}, exit status 1
  * (2 for a socket a live server holds). Options are documented in host/server/README-section.md.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = "Run the standalone server in the foreground (in-memory state) until SIGINT or SIGTERM; "
+        description = "Run the standalone server in the foreground (state kept in --store) until SIGINT or SIGTERM; "
                 + "SIGHUP reloads the policy and reopens the audit log and log files.")
 public class ServeCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
@@ -107,6 +111,26 @@ public class ServeCommand implements Callable<Integer> {
     @Option(names = "--audit-fsync", description = "force every audit record to disk before acknowledging the change")
     boolean auditFsync;
 
+    @Option(names = "--store", paramLabel = "SPEC", description = "where state is kept: sqlite:PATH (one host; survives "
+            + "restarts and kill -9), redis://HOST:PORT[/DB] or redis+unix:///PATH (a fleet sharing one Redis), memory (lost "
+            + "on exit) (default: sqlite:state.db in the directory of the default audit log)")
+    String store;
+
+    /** The store in use, for the ready lines. */
+    private String storeSpec;
+
+    @Option(names = "--fsync", description = "force every state change to disk before acknowledging it (survives power "
+            + "loss; sqlite: synchronous=FULL; redis: the server must run with appendfsync always)")
+    boolean fsync;
+
+    @Option(names = "--tenant-quota-mib", paramLabel = "N", defaultValue = "256", description = "bytes of keys and values "
+            + "one tenant may hold, MiB; a policy profile may set its own (limits: store-mib) (default: ${DEFAULT-VALUE})")
+    long tenantQuotaMib;
+
+    @Option(names = "--state-calls-per-second", paramLabel = "N", defaultValue = "1000", description = "state calls (get, "
+            + "set, add, ...) one session may make per second; more are refused as rate limited (default: ${DEFAULT-VALUE})")
+    double stateCallsPerSecond;
+
     @Option(names = "--metrics-listen", paramLabel = "HOST:PORT",
             description = "serve Prometheus metrics at http://HOST:PORT/metrics (default: off); e.g. 127.0.0.1:9404")
     String metricsListen;
@@ -133,6 +157,7 @@ public class ServeCommand implements Callable<Integer> {
         JmxMeterRegistry jmx = null;
         OpshellServer server;
         Path auditFile;
+        StateStore state = null;
         try {
             if (logConfig != null) {
                 Logging.configure(logConfig);
@@ -145,6 +170,7 @@ public class ServeCommand implements Callable<Integer> {
             }
             Set<PosixFilePermission> mode = socketMode();
             auditFile = audit != null ? audit : DefaultPaths.audit();
+            state = openStore(store != null ? store : DefaultPaths.store());
             CompositeMeterRegistry registries = new CompositeMeterRegistry();
             jmx = new JmxMeterRegistry(jmxConfig(), Clock.SYSTEM);
             registries.add(jmx);
@@ -163,6 +189,7 @@ public class ServeCommand implements Callable<Integer> {
                     .maxSessions(maxSessions)
                     .pool(pool)
                     .audit(auditFile, auditFsync)
+                    .store(state)
                     .meterRegistry(registries);
             if (socketGroup != null) {
                 builder.socketGroup(socketGroup);
@@ -175,13 +202,13 @@ public class ServeCommand implements Callable<Integer> {
             }
             server = customize(builder).start();
         } catch (UnixSocketListener.SocketInUseException e) {
-            close(endpoint, jmx);
+            close(endpoint, jmx, state);
             return fail("--" + e.getMessage(), SOCKET_IN_USE);
         } catch (SetupException | PolicyException e) {
-            close(endpoint, jmx);
+            close(endpoint, jmx, state);
             return fail("--" + e.getMessage(), FAILED);
         } catch (IOException | ShellLoadException | IllegalArgumentException e) {
-            close(endpoint, jmx);
+            close(endpoint, jmx, state);
             return fail(e.getMessage(), FAILED);
         }
         try {
@@ -228,7 +255,28 @@ public class ServeCommand implements Callable<Integer> {
                 .withMaxOutputBytesPerStep(Math.multiplyExact(outputKib, 1024))
                 .withIdleTimeout(Duration.ofSeconds(idleSeconds))
                 .withMaxSessionLength(Duration.ofSeconds(maxSessionSeconds))
-                .withWriteTimeout(Duration.ofSeconds(writeTimeoutSeconds));
+                .withWriteTimeout(Duration.ofSeconds(writeTimeoutSeconds))
+                .withTenantQuota(Quota.DEFAULT.withMaxBytes(Math.multiplyExact(tenantQuotaMib, 1024L * 1024)))
+                .withStateCallsPerSecond(stateCallsPerSecond);
+    }
+
+    /** The store {@code spec} names, or a setup error naming {@code --store} and what is wrong. */
+    private StateStore openStore(String spec) throws SetupException {
+        try {
+            StateStore opened = StateStores.open(spec, fsync);
+            storeSpec = spec;
+            return opened;
+        } catch (IllegalArgumentException | StoreUnavailableException e) {
+            // The line already names the spec: a message that starts by naming it need not say it twice.
+            String problem = e.getMessage();
+            for (String named : new String[] {"cannot open " + spec + ": ", spec + " "}) {
+                if (problem.startsWith(named)) {
+                    problem = problem.substring(named.length());
+                    break;
+                }
+            }
+            throw new SetupException("store", spec, problem);
+        }
     }
 
     private static JmxConfig jmxConfig() {
@@ -262,6 +310,7 @@ public class ServeCommand implements Callable<Integer> {
         log.info("opshell listening on {} (version {}; mode {}{}; shells: {}; default {}; engine {}, at most {} sessions)",
                 server.socketPath(), VersionProvider.version(), socketMode, socketGroup != null ? ", group " + socketGroup : "",
                 String.join(", ", server.shells()), shell, server.engineName(), server.maxSessions());
+        log.info("state in {}{}", storeSpec, fsync ? " (fsync)" : "");
         log.info("audit log {}; {}", auditFile.toAbsolutePath(), policy != null ? "policy " + policy.toAbsolutePath()
                 : "no policy: whoever can open the socket is admin of tenant " + tenant);
         if (endpoint != null) {
@@ -280,13 +329,8 @@ public class ServeCommand implements Callable<Integer> {
         List<String> done = new ArrayList<>();
         List<String> logFiles = Logging.reopenFiles();
         done.add(logFiles.isEmpty() ? "no log file to reopen" : "reopened log file " + String.join(", ", logFiles));
-        try {
-            done.add(server.reopenAuditLog() ? "reopened audit log " + auditFile.toAbsolutePath()
-                    : "audit log " + auditFile.toAbsolutePath() + " stays open (this build cannot reopen it)");
-        } catch (IOException e) {
-            log.error("SIGHUP: cannot reopen audit log {}: {}; changes will fail until it can be written", auditFile,
-                    e.getMessage());
-        }
+        server.reopenAuditLog(); // a file it cannot open is logged by the audit log itself
+        done.add("reopened audit log " + auditFile.toAbsolutePath());
         if (server.hasPolicyFile()) {
             try {
                 server.reloadPolicy(); // logs its outcome itself
@@ -306,6 +350,14 @@ public class ServeCommand implements Callable<Integer> {
         }
         if (jmx != null) {
             jmx.close();
+        }
+    }
+
+    /** After a failed start: the server did not take the store over, so it is closed here. */
+    private static void close(MetricsEndpoint endpoint, JmxMeterRegistry jmx, StateStore state) {
+        close(endpoint, jmx);
+        if (state != null) {
+            state.close();
         }
     }
 

@@ -220,11 +220,14 @@ class AccessControlTest {
             switch (event) {
                 case "set", "del" -> changes.add(event + " " + r.get("uid").asLong() + " " + r.get("tenant").asText() + " " + r.get("key").asText());
                 case "add" -> changes.add("add " + r.get("uid").asLong() + " " + r.get("tenant").asText() + " " + r.get("delta").asLong());
+                case "denied" -> changes.add("denied " + r.get("uid").asLong() + " " + r.get("tenant").asText() + " "
+                        + r.get("call").asText() + " " + r.get("reason").asText());
                 default -> sessions.add(event + " " + r.get("uid").asLong());
             }
         }
         assertThat(changes).containsExactly(
-                "set 4102 alpha a", "set 4102 alpha b", "del 4102 alpha a", "add 4102 alpha 3", "set 4103 beta beta");
+                "set 4102 alpha a", "set 4102 alpha b", "del 4102 alpha a", "add 4102 alpha 3",
+                "denied 4101 alpha set permission", "denied 4101 alpha add permission", "set 4103 beta beta");
         assertThat(sessions).containsExactly(
                 "open 4102", "close 4102", "open 4101", "close 4101", "open 4103", "close 4103", "refused 4999");
     }

@@ -37,7 +37,7 @@ class NativeLeftoversTest {
         command.addAll(jvmFlags());
         command.add("-Djava.io.tmpdir=" + serverTmp);
         command.addAll(List.of("-jar", JAR.toString(), "serve", "--socket", dir.resolve("s.sock").toString(), "--audit",
-                dir.resolve("audit.jsonl").toString()));
+                dir.resolve("audit.jsonl").toString(), "--store", "sqlite:" + dir.resolve("state.db")));
         if (Engines.name() != null) {
             command.addAll(List.of("--engine", Engines.name()));
         }

@@ -1,6 +1,5 @@
 package io.opshell.store;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -11,19 +10,24 @@ import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A {@link StateStore} in memory: one lock around everything, sorted entries per tenant. Nothing
- * survives the process. Besides each tenant's quota, the whole store is bounded by bytes (by
- * default an eighth of the JVM's maximum heap), so no number of tenants can exhaust the heap.
+ * A {@link StateStore} in memory (spec {@code memory}): one lock around everything, entries per
+ * tenant sorted in {@link StoredText#ORDER}. Nothing survives the process. Besides each tenant's
+ * quota, the whole store is bounded by bytes (by default {@link #DEFAULT_HEAP_SHARE} of the JVM's
+ * maximum heap), so no number of tenants can exhaust the heap. Behaviour every backend shares is
+ * pinned by {@code StateStoreContract}; change it there first.
  */
 public final class InMemoryStateStore implements StateStore {
+    /** The default bound on all tenants together: this fraction of the maximum heap. */
+    public static final double DEFAULT_HEAP_SHARE = 1.0 / 8;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<String, Tenant> tenants = new HashMap<>();
     private final long maxTotalBytes;
     private long totalBytes;
 
-    /** A store bounded at an eighth of the maximum heap. */
+    /** A store bounded at {@link #DEFAULT_HEAP_SHARE} of the maximum heap. */
     public InMemoryStateStore() {
-        this(Runtime.getRuntime().maxMemory() / 8);
+        this((long) (Runtime.getRuntime().maxMemory() * DEFAULT_HEAP_SHARE));
     }
 
     /** @param maxTotalBytes bytes of keys and values (UTF-8) the whole store may hold */
@@ -37,26 +41,7 @@ public final class InMemoryStateStore implements StateStore {
     private static final class Tenant {
         long counter;
         long bytes;
-        final NavigableMap<String, String> entries = new TreeMap<>();
-    }
-
-    static long bytes(String s) {
-        // UTF-8 length without encoding: the quota check runs on every write.
-        long n = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                n += 1;
-            } else if (c < 0x800) {
-                n += 2;
-            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
-                n += 4;
-                i++;
-            } else {
-                n += 3;
-            }
-        }
-        return n;
+        final NavigableMap<String, String> entries = new TreeMap<>(StoredText.ORDER);
     }
 
     @Override
@@ -113,15 +98,9 @@ public final class InMemoryStateStore implements StateStore {
         try {
             Tenant t = tenants.get(tenant);
             String old = t == null ? null : t.entries.get(key);
-            long growth = old == null ? bytes(key) + bytes(value) : bytes(value) - bytes(old);
-            long entries = t == null ? 0 : t.entries.size();
-            long used = t == null ? 0 : t.bytes;
-            if (old == null && entries + 1 > quota.maxEntries()) {
-                throw QuotaExceededException.full(tenant, entries, quota.maxEntries(), "entries");
-            }
-            if (growth > 0 && used + growth > quota.maxBytes()) {
-                throw QuotaExceededException.full(tenant, used, quota.maxBytes(), "bytes");
-            }
+            long growth = old == null ? StoredText.utf8Length(key) + StoredText.utf8Length(value)
+                    : StoredText.utf8Length(value) - StoredText.utf8Length(old);
+            quota.admit(tenant, t == null ? Usage.EMPTY : new Usage(t.entries.size(), t.bytes), old == null, growth);
             if (growth > 0 && totalBytes + growth > maxTotalBytes) {
                 throw new QuotaExceededException("the in-memory store is full (" + totalBytes + " of " + maxTotalBytes
                         + " bytes for all tenants)");
@@ -147,7 +126,7 @@ public final class InMemoryStateStore implements StateStore {
             }
             journal.record(new Change.Entry(tenant, key, Optional.of(old), Optional.empty()));
             t.entries.remove(key);
-            long freed = bytes(key) + bytes(old);
+            long freed = StoredText.utf8Length(key) + StoredText.utf8Length(old);
             t.bytes -= freed;
             totalBytes -= freed;
             return true;

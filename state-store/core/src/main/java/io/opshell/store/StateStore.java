@@ -8,18 +8,28 @@ import java.util.Optional;
  * change is <em>write-ahead</em>: the store works out what the change does (the old and new value,
  * after its quota check), hands that {@link Change} to the caller's {@link WriteAhead} (the audit
  * log), and makes the change only if the journal returned normally; if it threw, nothing changed
- * and its exception propagates. Operations on one store are serialized (one lock per store in
- * this process; a store shared between processes makes each change atomic where it is kept).
- * Implementations never call out while holding their lock, except to the journal.
+ * and its exception propagates. Each change is atomic, and changes to one entry (or one counter)
+ * are made one at a time, in the order they were journaled: the in-memory and SQLite stores hold
+ * one lock per store in this process (SQLite's immediate transaction also keeps other processes
+ * out); Redis holds a lock per entry in this process and keeps other hosts out with its scripts.
+ * The journal is called with those locks held; nothing else is called out to under them.
+ *
+ * <p>A store shared by several processes (Redis) cannot hold its lock across them: it reads the
+ * old value, journals the change, and applies it only if the value is still the one it read
+ * (compare-and-set). When another process got there first it tells the journal
+ * {@link WriteAhead#abandoned} and starts again with a fresh record; so a journal may see a record
+ * that was never made, but never a change that was not recorded.
  *
  * <p>Backends: {@link InMemoryStateStore} here; SQLite and Redis in modules of their own, so an
  * embedder takes only the one it uses. {@link StateStores#open} makes one from a spec string. To
- * add a backend: implement this interface, run {@code StateStoreContract} (the shared tests)
- * against it, and expose a {@link StateStoreProvider}.
+ * add a backend: implement this interface, run {@code StateStoreContract} (the shared tests, in
+ * this module's test-jar) against it, and expose a {@link StateStoreProvider}. Sizes and key order
+ * are those of {@link StoredText}, so every backend counts and lists alike.
  *
  * <p>Failures: {@link QuotaExceededException} (the write would take the tenant past its quota;
  * nothing journaled), {@link ArithmeticException} (counter overflow; nothing journaled),
- * {@link StoreUnavailableException} (the backend cannot be reached or written; nothing changed).
+ * {@link StoreUnavailableException} (the backend cannot be reached or written; nothing changed,
+ * except where its message says the outcome is unknown), and whatever the journal threw.
  */
 public interface StateStore extends AutoCloseable {
     /** The tenant's counter (0 when never added to). */
@@ -27,7 +37,10 @@ public interface StateStore extends AutoCloseable {
 
     Optional<String> get(String tenant, String key);
 
-    /** Keys starting with {@code prefix}, in lexicographic (UTF-16 code unit) order, at most {@code limit}. */
+    /**
+     * Keys starting with {@code prefix} (literally: no wildcards), in code point order
+     * ({@link StoredText#ORDER}, the order of their UTF-8 bytes), at most {@code limit}.
+     */
     List<String> keys(String tenant, String prefix, int limit);
 
     /** What the tenant holds: entries, and bytes of keys and values (UTF-8). */

@@ -16,6 +16,13 @@ public interface WriteAhead {
      */
     default void abandoned(Change change, String reason) {}
 
+    /**
+     * Whether the recorded {@code change} was made is not known: a shared store lost its
+     * connection after sending it (the store then throws {@link StoreUnavailableException}).
+     * Default: nothing.
+     */
+    default void outcomeUnknown(Change change, String reason) {}
+
     /** Records nothing. */
     WriteAhead NONE = change -> {};
 }

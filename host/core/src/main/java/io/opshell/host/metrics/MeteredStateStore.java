@@ -72,7 +72,9 @@ public final class MeteredStateStore implements StateStore {
         return timed(StoreOperation.DELETE, () -> store.delete(tenant, key, journal));
     }
 
-    /** The application owns its store: closing the server does not close it. */
+    /** The server closes the store it was given when it stops (OpshellServer.Builder#store). */
     @Override
-    public void close() {}
+    public void close() {
+        store.close();
+    }
 }

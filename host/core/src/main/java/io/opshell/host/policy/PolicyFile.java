@@ -42,7 +42,7 @@ public final class PolicyFile {
     private static final Set<String> PROFILE = Set.of("name", "uids", "groups", "role", "tenants", "default-tenant",
             "shells", "limits");
     private static final Set<String> LIMITS = Set.of("sessions", "commands-per-second", "bytes-per-second", "step-ms",
-            "memory-mib", "output-kib", "idle-timeout-s", "max-session-s");
+            "memory-mib", "output-kib", "idle-timeout-s", "max-session-s", "store-mib");
     private static final String EXAMPLE = "host/policy.example.yaml";
 
     /** A mistake at a place in the document, named by its JSON pointer (e.g. {@code /profiles/0/role}). */
@@ -225,6 +225,14 @@ public final class PolicyFile {
                         (long) positive(limits, la, "idle-timeout-s", server.idleTimeout().toSeconds(), lw)))
                 .withMaxSessionLength(Duration.ofSeconds(
                         (long) positive(limits, la, "max-session-s", server.maxSessionLength().toSeconds(), lw)));
+        if (limits.has("store-mib")) {
+            // Bytes of keys and values a tenant may hold when this profile writes to it.
+            double mib = positive(limits, la, "store-mib", 0, lw);
+            if (mib * (1 << 20) >= Long.MAX_VALUE) {
+                throw new Mistake(la + "/store-mib", lw + ": 'store-mib' is too large");
+            }
+            sessionLimits = sessionLimits.withTenantQuota(server.tenantQuota().withMaxBytes(Math.max(1, (long) (mib * (1 << 20)))));
+        }
         int sessions = (int) positive(limits, la, "sessions", 8, lw);
         double commands = positive(limits, la, "commands-per-second", 100, lw);
         double bytes = positive(limits, la, "bytes-per-second", 1 << 20, lw);

@@ -171,8 +171,8 @@ public final class Session implements Runnable {
                 context.identity().pid(), terms.profile().name());
         connection.setTimeout(limits.writeTimeout().toMillis());
         replies.notice(Admission.banner(context, terms), false);
-        StateAccess access = new ApplicationAccess(new SessionStateAccess(services.store(), context, java.util.Map.of(),
-                services.audit(), services.maxKeysListed()), services.surface(), context, audit);
+        StateAccess access = new ApplicationAccess(new SessionStateAccess(services.store(), context, services.audit(),
+                services.maxKeysListed(), new StateCallBudget()), services.surface(), context, audit);
         slot = new ShellSlot(context, access, limits, services.metrics());
         if (!slot.start(terms.shell(), replies)) {
             closeReason = "shell failed to start: " + slot.lastFault();

@@ -29,7 +29,8 @@ final class SessionAudit {
         try {
             audit.record(event, fields(extra));
         } catch (RuntimeException e) {
-            log.error("audit record '{}' of session {} could not be written: {}", event, context.id(), e.getMessage());
+            // AuditLog itself says loudly, once, that it cannot write; this is the detail.
+            log.debug("audit record '{}' of session {} could not be written: {}", event, context.id(), e.getMessage());
         }
     }
 
@@ -41,7 +42,7 @@ final class SessionAudit {
         try {
             audit.record(event, fields(extra));
         } catch (RuntimeException e) {
-            log.error("audit log unavailable; refusing '{}' of session {}: {}", event, context.id(), e.getMessage());
+            log.debug("audit log unavailable; refusing '{}' of session {}: {}", event, context.id(), e.getMessage());
             throw AbiException.withMessage(AbiError.UNAVAILABLE, "audit log unavailable; nothing was changed");
         }
     }

@@ -110,4 +110,9 @@ public final class SessionContext implements SessionStateAccess.SessionView {
     public void denied() {
         metrics.permissionDenied();
     }
+
+    @Override
+    public void rateLimited() {
+        metrics.rateLimited();
+    }
 }

@@ -150,15 +150,20 @@ public final class BenchMain {
         }
         System.out.println();
 
-        List<Target> targets = List.of(
+        int maxSessions = Math.max(2_000, cfg.idleSessions() + 100);
+        Target redis = redisServer == null ? null : Target.redis(tmp, redisServer);
+        List<Target> targets = java.util.stream.Stream.of(
                 Target.rawEcho(tmp),
-                redisServer == null ? null : Target.redis(tmp, redisServer),
+                redis,
                 Target.nativeJava(tmp),
-                Target.opshell(tmp, jar, Math.max(2_000, cfg.idleSessions() + 100), "wasmtime"),
-                Target.opshell(tmp, jar, Math.max(2_000, cfg.idleSessions() + 100), "chicory"))
-                .stream().filter(t -> t != null).toList();
+                Target.opshell(tmp, jar, maxSessions, "wasmtime"),
+                Target.opshell(tmp, jar, maxSessions, "chicory"),
+                Target.opshellSqlite(tmp, jar, maxSessions),
+                redis == null ? null : Target.opshellRedis(tmp, jar, maxSessions, redis)) // started after redis
+                .filter(t -> t != null).toList();
         if (redisServer == null) {
             r.failures.put("redis", "redis-server is not installed (apt-get install -y redis-server; scripts/bench installs it as root)");
+            r.failures.put("opshell-redis", "needs the redis target's server");
         }
         pinned = Placement.supported();
         r.meta.put("placement", pinned

@@ -19,7 +19,8 @@ import javax.imageio.ImageIO;
 final class Chart {
     private static final int W = 1600, H = 1100;
     private static final Color[] COLORS = {
-        new Color(0x9e9e9e), new Color(0xd62728), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e)};
+        new Color(0x9e9e9e), new Color(0xd62728), new Color(0x1f77b4), new Color(0x2ca02c), new Color(0xff7f0e),
+        new Color(0x9467bd), new Color(0x8c564b)};
 
     private Chart() {}
 

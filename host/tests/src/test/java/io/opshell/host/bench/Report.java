@@ -59,6 +59,7 @@ final class Report {
             sb.append('\n');
         }
         sb.append('\n');
+        sb.append(stores(r, clients, metrics));
 
         sb.append(String.format(Locale.ROOT, "%-36s %-6s", "metric", "unit"));
         for (String t : Results.TARGETS) {
@@ -90,12 +91,39 @@ final class Report {
         return sb.toString();
     }
 
+    /** The cost of a durable store: opshell-sqlite and opshell-redis against Redis itself and opshell in memory. */
+    static String stores(Results r, int[] clients, List<Results.Metric> metrics) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("DURABLE STORES: cost ratios (x = how many times more it costs; throughput: the other's ops/s / its ops/s)\n");
+        sb.append(String.format(Locale.ROOT, "  %-32s", ""));
+        for (String s : Results.STORE_SUBJECTS) {
+            for (String b : Results.STORE_BASELINES) {
+                sb.append(String.format(Locale.ROOT, "%24s", shortName(s) + "/" + shortName(b)));
+            }
+        }
+        sb.append('\n');
+        for (String[] h : Results.storeHeadline(clients)) {
+            Results.Metric m = metrics.stream().filter(x -> x.key().equals(h[0])).findFirst().orElseThrow();
+            sb.append(String.format(Locale.ROOT, "  %-32s", h[1]));
+            for (String s : Results.STORE_SUBJECTS) {
+                for (String b : Results.STORE_BASELINES) {
+                    sb.append(String.format(Locale.ROOT, "%24s", ratio(r.ratio(m, s, b))));
+                }
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+        return sb.toString();
+    }
+
     private static String shortName(String target) {
         return switch (target) {
             case "native-java" -> "native";
             case "raw-echo" -> "raw";
             case "opshell-wasmtime" -> "wasmtime";
             case "opshell-chicory" -> "chicory";
+            case "opshell-sqlite" -> "sqlite";
+            case "opshell-redis" -> "opshell-redis";
             default -> target;
         };
     }
@@ -199,6 +227,16 @@ final class Report {
         for (Results.Metric m : metrics) {
             for (String s : Results.SUBJECTS) {
                 for (String b : Results.BASELINES) {
+                    Double q = r.ratio(m, s, b);
+                    if (q != null) {
+                        lines.add(csv("ratio", s + "/" + b, m.key(), "x", num(q)));
+                    }
+                }
+            }
+        }
+        for (Results.Metric m : metrics) {
+            for (String s : Results.STORE_SUBJECTS) {
+                for (String b : Results.STORE_BASELINES) {
                     Double q = r.ratio(m, s, b);
                     if (q != null) {
                         lines.add(csv("ratio", s + "/" + b, m.key(), "x", num(q)));

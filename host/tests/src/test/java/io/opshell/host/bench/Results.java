@@ -8,9 +8,16 @@ import java.util.Map;
 /** Everything one run measured, by target and metric, plus the run's description. */
 final class Results {
     /** Targets in column order; the opshell ones, one per engine, are last and are what the ratios are about. */
-    static final List<String> TARGETS = List.of("raw-echo", "redis", "native-java", "opshell-wasmtime", "opshell-chicory");
+    static final List<String> TARGETS = List.of("raw-echo", "redis", "native-java", "opshell-wasmtime", "opshell-chicory",
+            "opshell-sqlite", "opshell-redis");
     /** The opshell targets, by engine: {@code opshell-ENGINE}. */
     static final List<String> SUBJECTS = List.of("opshell-wasmtime", "opshell-chicory");
+    /**
+     * opshell (on the default engine) with the durable stores, compared with Redis itself and with
+     * the same opshell in memory: the cost of the store.
+     */
+    static final List<String> STORE_SUBJECTS = List.of("opshell-sqlite", "opshell-redis");
+    static final List<String> STORE_BASELINES = List.of("redis", "opshell-wasmtime");
     /** The targets opshell is compared with in the headline, in order. */
     static final List<String> BASELINES = List.of("redis", "native-java", "raw-echo");
 
@@ -46,6 +53,17 @@ final class Results {
         m.add(new Metric("mem.after", "server RSS with " + idleSessions + " idle sessions", "MiB", Better.LOWER));
         m.add(new Metric("mem.per_session", "RSS per idle session", "KiB", Better.LOWER));
         return m;
+    }
+
+    /** Rows of the durable-store comparison: metric key and label. */
+    static List<String[]> storeHeadline(int[] clients) {
+        int c = clients[clients.length - 1];
+        return List.of(
+                new String[] {"rt.get.p50", "get round trip p50"},
+                new String[] {"rt.set.p50", "set round trip p50"},
+                new String[] {"rt.set.p99", "set round trip p99"},
+                new String[] {"tput.get." + c, "get throughput, " + c + " clients"},
+                new String[] {"tput.set." + c, "set throughput, " + c + " clients"});
     }
 
     /** Headline rows: metric key and the label used there. */

@@ -62,16 +62,40 @@ final class Target {
                 tmp.resolve("native.log"));
     }
 
-    /** {@code opshell serve --engine ENGINE} with the JVM flags scripts/run uses (the harness runs with them too). */
+    /** {@code opshell serve --engine ENGINE} with the in-memory store: the sandbox's own cost. */
     static Target opshell(Path tmp, Path jar, int maxSessions, String engine) {
-        String name = "opshell-" + engine;
+        return opshellOn("opshell-" + engine, "opshell serve --engine " + engine + " (kv shell in Wasm), in-memory store",
+                tmp, jar, maxSessions, engine, "memory");
+    }
+
+    /** opshell with its standalone default: state in an SQLite file (WAL, synchronous=NORMAL). */
+    static Target opshellSqlite(Path tmp, Path jar, int maxSessions) {
+        return opshellOn("opshell-sqlite", "opshell serve with --store sqlite: (the standalone default), wasmtime", tmp, jar,
+                maxSessions, "wasmtime", "sqlite:" + tmp.resolve("opshell-sqlite.db"));
+    }
+
+    /** opshell keeping its state in Redis: the {@link #redis} target's server, under a key prefix of its own. */
+    static Target opshellRedis(Path tmp, Path jar, int maxSessions, Target redis) {
+        return opshellOn("opshell-redis", "opshell serve with --store redis+unix: (the redis target's server), wasmtime", tmp,
+                jar, maxSessions, "wasmtime", "redis+unix://" + redis.socket + "?prefix=opshell-bench:");
+    }
+
+    /**
+     * opshell serve as scripts/run starts it (the JVM flags the harness runs with too), with the
+     * given engine and store, its audit log in the bench's directory, and no state-call rate limit:
+     * one benchmark connection makes tens of thousands of calls a second, and the bench measures
+     * the sandbox, not the limit.
+     */
+    private static Target opshellOn(String name, String description, Path tmp, Path jar, int maxSessions, String engine,
+            String store) {
         Path sock = tmp.resolve(name + ".sock");
         List<String> cmd = new ArrayList<>(List.of(javaBinary()));
         cmd.addAll(serverJvmFlags());
         cmd.addAll(List.of("-jar", jar.toString(), "serve", "--socket", sock.toString(), "--max-sessions",
-                Integer.toString(maxSessions), "--engine", engine, "--audit", tmp.resolve(name + "-audit.jsonl").toString()));
-        return new Target(name, "opshell serve --engine " + engine + " (kv shell in Wasm), as scripts/run starts it",
-                new Protocol.KvText("kv> "), sock, cmd, "opshell listening on", tmp.resolve(name + ".log"));
+                Integer.toString(maxSessions), "--engine", engine, "--store", store, "--audit",
+                tmp.resolve(name + "-audit.jsonl").toString(), "--state-calls-per-second", "Infinity"));
+        return new Target(name, description, new Protocol.KvText("kv> "), sock, cmd, "opshell listening on",
+                tmp.resolve(name + ".log"));
     }
 
     /** The harness's own JVM flags that scripts/run gives a server too (scripts/lib.sh, opshell_jvm_flags). */
@@ -79,7 +103,8 @@ final class Target {
         List<String> flags = new ArrayList<>();
         for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (a.startsWith("--enable-native-access") || a.startsWith("-XX:") || a.startsWith("-Xss")
-                    || a.startsWith("-Djava.library.path=") || a.startsWith("-Dorg.newsclub.net.unix.")) {
+                    || a.startsWith("-Djava.library.path=") || a.startsWith("-Dorg.newsclub.net.unix.")
+                    || a.startsWith("-Dorg.sqlite.lib.")) {
                 flags.add(a);
             }
         }

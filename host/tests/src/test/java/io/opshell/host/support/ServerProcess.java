@@ -18,7 +18,8 @@ import java.util.stream.Stream;
  * (built by the reactor before these tests), on this test JVM's Java, with its standard output and
  * error in files of a fresh temporary directory. For signals, logs, metrics, startup errors and
  * everything else that lives in the command rather than the library. {@link #close()} stops it
- * (SIGTERM, then SIGKILL) and removes the directory.
+ * (SIGTERM, then SIGKILL) and removes the directory it made. {@link #start} runs one on files the
+ * test owns instead, so it can be killed and started again on the same state.
  */
 public final class ServerProcess implements AutoCloseable {
     public static final Path JAR = Path.of("../server/target/opshell.jar").toAbsolutePath().normalize();
@@ -26,6 +27,7 @@ public final class ServerProcess implements AutoCloseable {
     public static final String READY = "opshell listening on";
     public static final String SOCKET = "opshell.sock";
     public static final String AUDIT = "audit.jsonl";
+    public static final String STATE = "state.db";
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
 
@@ -33,12 +35,17 @@ public final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final Path out;
     private final Path err;
+    /** Whether {@link #close()} removes {@link #dir}: only a directory this class made. */
+    private final boolean ownsDir;
+    private final Path socket;
 
-    private ServerProcess(Path dir, Process process, Path out, Path err) {
+    private ServerProcess(Path dir, Process process, Path out, Path err, boolean ownsDir, Path socket) {
         this.dir = dir;
+        this.socket = socket;
         this.process = process;
         this.out = out;
         this.err = err;
+        this.ownsDir = ownsDir;
     }
 
     /** A fresh temporary directory with a short path (socket paths hold 107 bytes), readable by other users. */
@@ -64,12 +71,33 @@ public final class ServerProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         pb.environment().putAll(env);
-        return new ServerProcess(dir, pb.start(), out, err);
+        int socketArg = args.indexOf("--socket");
+        Path socket = socketArg >= 0 && socketArg + 1 < args.size() ? Path.of(args.get(socketArg + 1)) : dir.resolve(SOCKET);
+        return new ServerProcess(dir, pb.start(), out, err, true, socket);
+    }
+
+    /**
+     * Starts {@code java JVM_OPTIONS -jar opshell.jar serve --socket SOCKET ARGS} on files the test
+     * owns and waits until it listens; its output (both streams) is appended to {@code log}, so a
+     * restart keeps one log. {@link #close()} leaves the files.
+     */
+    public static ServerProcess start(Path socket, Path log, List<String> jvmOptions, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED"));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", JAR.toString(), "serve", "--socket", socket.toString()));
+        cmd.addAll(List.of(args));
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        ServerProcess server = new ServerProcess(socket.getParent(), p, log, log, false, socket);
+        server.awaitStderr(text -> text.substring((int) Math.min(logStart, text.length())).contains(READY), START_TIMEOUT);
+        return server;
     }
 
     /**
      * Starts {@code opshell serve ARGS} in a fresh directory and waits until it is listening; unless
-     * ARGS say otherwise the socket is {@code DIR/opshell.sock} and the audit log {@code DIR/audit.jsonl}.
+     * ARGS say otherwise the socket is {@code DIR/opshell.sock}, the audit log {@code DIR/audit.jsonl}
+     * and the state {@code sqlite:DIR/state.db}.
      */
     public static ServerProcess serve(String... args) throws Exception {
         return serve(List.of(), Map.of(), args);
@@ -94,6 +122,9 @@ public final class ServerProcess implements AutoCloseable {
         }
         if (!all.contains("--audit")) {
             all.addAll(List.of("--audit", dir.resolve(AUDIT).toString()));
+        }
+        if (!all.contains("--store")) {
+            all.addAll(List.of("--store", "sqlite:" + dir.resolve(STATE)));
         }
         ServerProcess p = launch(dir, prefix, all, env);
         int logFile = all.indexOf("--log-file");
@@ -147,16 +178,39 @@ public final class ServerProcess implements AutoCloseable {
         return dir.resolve(name);
     }
 
-    /** The socket, when {@link #serve} chose it. */
+    /** The socket: {@code DIR/opshell.sock} unless {@link #start} was given another. */
     public Path socket() {
-        return dir.resolve(SOCKET);
+        return socket;
+    }
+
+    /** Everything the server printed so far on both streams (one file for {@link #start}). */
+    public String log() throws IOException {
+        String o = Files.exists(out) ? stdout() : "";
+        return out.equals(err) ? o : o + (Files.exists(err) ? stderr() : "");
+    }
+
+    /** {@code kill -9}: no shutdown hook, no flush, nothing but what already reached the kernel. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** SIGTERM, then SIGKILL if it does not exit in time; returns the exit status. */
+    public int stop() throws InterruptedException {
+        if (process.isAlive()) {
+            process.destroy();
+            if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+        return process.exitValue();
     }
 
     public long pid() {
         return process.pid();
     }
 
-    public boolean alive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
@@ -222,19 +276,16 @@ public final class ServerProcess implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            if (process.isAlive()) {
-                process.destroy(); // SIGTERM: the server's clean stop
-                if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                    process.destroyForcibly().waitFor();
-                }
-            }
+            stop();
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         } finally {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
+            if (ownsDir) {
+                try (Stream<Path> paths = Files.walk(dir)) {
+                    for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
                 }
             }
         }
