@@ -58,7 +58,7 @@ final class Crossings {
                 return "";
             }));
         }
-        Protocol p = new Protocol.KvText("kv> ");
+        Protocol p = new Protocol.KvText("kv> ", Protocol.KvText.OPSHELL_HELLO);
         Map<Op, Map<String, Double>> result = new LinkedHashMap<>();
         try (OpshellServer server = b.start(); Conn c = Conn.open(server.socketPath())) {
             p.awaitReady(c);

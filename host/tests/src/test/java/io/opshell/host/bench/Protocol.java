@@ -37,14 +37,26 @@ interface Protocol {
      * every reply, and the greeting, ends with the prompt.
      */
     final class KvText implements Protocol {
-        private final byte[] prompt;
+        /**
+         * What an opshell client sends first: naming the mode at once spares the 200 ms the host
+         * waits for a first line before it decides on a banner (the opshell client sends its mode first too).
+         */
+        static final String OPSHELL_HELLO = "\\mode interactive\n";
 
-        KvText(String prompt) {
+        private final byte[] prompt;
+        private final byte[] hello;
+
+        /** @param hello sent on connect before anything is read; empty for a server that waits for nothing */
+        KvText(String prompt, String hello) {
             this.prompt = prompt.getBytes(StandardCharsets.UTF_8);
+            this.hello = hello.getBytes(StandardCharsets.UTF_8);
         }
 
         @Override
         public void awaitReady(Conn c) throws IOException {
+            if (hello.length > 0) {
+                c.write(hello);
+            }
             String greeting = c.readUntil(prompt);
             if (!greeting.contains("kv shell")) {
                 throw new IOException("unexpected greeting: " + Conn.printable(greeting.getBytes(StandardCharsets.UTF_8)));

@@ -58,7 +58,7 @@ final class Target {
     static Target nativeJava(Path tmp) {
         Path sock = tmp.resolve("native.sock");
         return new Target("native-java", "the kv protocol in plain Java over the same store (opshell without Wasm)",
-                new Protocol.KvText("kv> "), sock, javaMain(NativeKvServer.class, sock), "native-kv listening on",
+                new Protocol.KvText("kv> ", ""), sock, javaMain(NativeKvServer.class, sock), "native-kv listening on",
                 tmp.resolve("native.log"));
     }
 
@@ -94,7 +94,7 @@ final class Target {
         cmd.addAll(List.of("-jar", jar.toString(), "serve", "--socket", sock.toString(), "--max-sessions",
                 Integer.toString(maxSessions), "--engine", engine, "--store", store, "--audit",
                 tmp.resolve(name + "-audit.jsonl").toString(), "--state-calls-per-second", "Infinity"));
-        return new Target(name, description, new Protocol.KvText("kv> "), sock, cmd, "opshell listening on",
+        return new Target(name, description, new Protocol.KvText("kv> ", Protocol.KvText.OPSHELL_HELLO), sock, cmd, "opshell listening on",
                 tmp.resolve(name + ".log"));
     }
 
