@@ -1,5 +1,5 @@
 //! Bindings to the host's shared state: the key-value store, the tenant counter, the caller's
-//! identity and the application's probes. A host refusal (permission denied, rate limited, ...)
+//! identity and the application's fields and actions. A host refusal (permission denied, rate limited, ...)
 //! becomes a Scheme error naming the procedure, e.g. "kv-set!: permission denied".
 
 use opshell_guest as guest;

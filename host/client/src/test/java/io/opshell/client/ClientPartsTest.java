@@ -116,10 +116,10 @@ class ClientPartsTest {
                 profile oncall, role read-write
                 tenant payments (granted: payments, search)
                 shell scheme (allowed: kv, scheme)
-                limits: 20 commands/s, 64 KiB/s in, 500 ms CPU/step, 48 MiB memory, 1024 KiB out/step, idle 900 s, session 28800 s, 4 sessions""");
+                limits: 20 commands/s, 64 KiB/s in, 500 ms CPU/step, 48 MiB memory, 1024 KiB out/step, idle 900 s, session 28800 s, 4 sessions at once""");
         assertThat(info).isEqualTo(new SessionInfo(17, "alice", "read-write", "payments", "scheme", 20, 64 * 1024));
         SessionInfo unlimited = SessionInfo.parse("user root (uid 0, gid 0, pid 1), session 3\nshell kv (allowed: kv)\n"
-                + "limits: 1000 ms CPU/step, 64 MiB memory, 1024 KiB out/step, idle 1800 s, session 43200 s, 8 sessions");
+                + "limits: 1000 ms CPU/step, 64 MiB memory, 1024 KiB out/step, idle 1800 s, session 43200 s, 8 sessions at once");
         assertThat(unlimited.commandsPerSecond()).isInfinite();
         assertThat(BatchRun.linesAhead(unlimited, "kv")).isEqualTo(BatchRun.MAX_LINES_AHEAD);
         assertThat(BatchRun.linesAhead(unlimited, "scheme")).as("a shell switched to, or Scheme: one line at a time").isEqualTo(1);

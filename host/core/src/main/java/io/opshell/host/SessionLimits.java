@@ -95,8 +95,12 @@ public record SessionLimits(
         return with(b -> b.writeTimeout = d);
     }
 
-    public SessionLimits withMaxLineBytes(int bytes) {
-        return with(b -> b.maxLineBytes = bytes);
+    /** Both input bounds at once: a line may be no longer than the pending input, so each is checked against the other. */
+    public SessionLimits withInputBounds(int maxPendingInputBytes, int maxLineBytes) {
+        return with(b -> {
+            b.maxPendingInputBytes = maxPendingInputBytes;
+            b.maxLineBytes = maxLineBytes;
+        });
     }
 
     public SessionLimits withLineTimeout(Duration d) {

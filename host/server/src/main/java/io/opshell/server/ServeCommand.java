@@ -86,6 +86,22 @@ public class ServeCommand implements Callable<Integer> {
     @Option(names = "--write-timeout-s", paramLabel = "N", defaultValue = "30", description = "disconnect clients that do not read their output for this long, s (default: ${DEFAULT-VALUE})")
     long writeTimeoutSeconds;
 
+    @Option(names = "--line-kib", paramLabel = "N", defaultValue = "64", description = "longest input line, KiB; a longer "
+            + "one is dropped whole and reported (default: ${DEFAULT-VALUE})")
+    int lineKib;
+
+    @Option(names = "--line-timeout-s", paramLabel = "N", defaultValue = "60", description = "a line begun must be ended "
+            + "(its newline sent) within this long, s; else the session is closed (default: ${DEFAULT-VALUE})")
+    long lineTimeoutSeconds;
+
+    @Option(names = "--input-kib", paramLabel = "N", defaultValue = "1024", description = "input received but not yet "
+            + "taken by the shell, KiB; more ends the session (default: ${DEFAULT-VALUE})")
+    int inputKib;
+
+    @Option(names = "--max-keys", paramLabel = "N", defaultValue = "10000", description = "most keys one listing returns; "
+            + "more is an error asking for a longer prefix (default: ${DEFAULT-VALUE})")
+    int maxKeys;
+
     @Option(names = "--max-sessions", paramLabel = "N", defaultValue = "256", description = "connections served at once (default: ${DEFAULT-VALUE})")
     int maxSessions;
 
@@ -126,6 +142,10 @@ public class ServeCommand implements Callable<Integer> {
     @Option(names = "--tenant-quota-mib", paramLabel = "N", defaultValue = "256", description = "bytes of keys and values "
             + "one tenant may hold, MiB; a policy profile may set its own (limits: store-mib) (default: ${DEFAULT-VALUE})")
     long tenantQuotaMib;
+
+    @Option(names = "--tenant-quota-entries", paramLabel = "N", defaultValue = "" + Quota.DEFAULT_MAX_ENTRIES,
+            description = "entries one tenant may hold (default: ${DEFAULT-VALUE})")
+    long tenantQuotaEntries;
 
     @Option(names = "--state-calls-per-second", paramLabel = "N", defaultValue = "1000", description = "state calls (get, "
             + "set, add, ...) one session may make per second; more are refused as rate limited (default: ${DEFAULT-VALUE})")
@@ -169,6 +189,7 @@ public class ServeCommand implements Callable<Integer> {
                 Logging.toFile(logFile);
             }
             Set<PosixFilePermission> mode = socketMode();
+            SessionLimits limits = limits();
             auditFile = audit != null ? audit : DefaultPaths.audit();
             state = openStore(store != null ? store : DefaultPaths.store());
             CompositeMeterRegistry registries = new CompositeMeterRegistry();
@@ -185,7 +206,7 @@ public class ServeCommand implements Callable<Integer> {
                     .socketMode(mode)
                     .defaultShell(shell)
                     .tenant(tenant)
-                    .limits(limits())
+                    .limits(limits)
                     .maxSessions(maxSessions)
                     .pool(pool)
                     .audit(auditFile, auditFsync)
@@ -248,16 +269,46 @@ public class ServeCommand implements Callable<Integer> {
         return mode;
     }
 
-    private SessionLimits limits() {
+    /** The limits the options give, each option checked on its own so that a bad one is named. */
+    private SessionLimits limits() throws SetupException {
+        atLeast("step-ms", stepMillis, 1);
+        atLeast("memory-mib", memoryMib, 1);
+        atLeast("output-kib", outputKib, 1);
+        atLeast("idle-timeout-s", idleSeconds, 1);
+        atLeast("max-session-s", maxSessionSeconds, 1);
+        atLeast("write-timeout-s", writeTimeoutSeconds, 1);
+        atLeast("line-kib", lineKib, 1);
+        atLeast("line-timeout-s", lineTimeoutSeconds, 1);
+        atLeast("input-kib", inputKib, 1);
+        atLeast("max-keys", maxKeys, 1);
+        atLeast("tenant-quota-mib", tenantQuotaMib, 1);
+        atLeast("tenant-quota-entries", tenantQuotaEntries, 1);
+        if (lineKib > inputKib) {
+            throw new SetupException("line-kib", Integer.toString(lineKib), "a line cannot be longer than the pending input"
+                    + " a session may hold (--input-kib " + inputKib + "); lower it or raise --input-kib");
+        }
+        if (!(stateCallsPerSecond > 0)) {
+            throw new SetupException("state-calls-per-second", Double.toString(stateCallsPerSecond), "must be above 0"
+                    + " (Infinity for no limit)");
+        }
         return SessionLimits.DEFAULT
                 .withStepDeadline(Duration.ofMillis(stepMillis))
-                .withMaxMemoryBytes(memoryMib * 1024 * 1024)
+                .withMaxMemoryBytes(Math.multiplyExact(memoryMib, 1024L * 1024))
                 .withMaxOutputBytesPerStep(Math.multiplyExact(outputKib, 1024))
+                .withInputBounds(Math.multiplyExact(inputKib, 1024), Math.multiplyExact(lineKib, 1024))
+                .withLineTimeout(Duration.ofSeconds(lineTimeoutSeconds))
+                .withMaxKeysListed(maxKeys)
                 .withIdleTimeout(Duration.ofSeconds(idleSeconds))
                 .withMaxSessionLength(Duration.ofSeconds(maxSessionSeconds))
                 .withWriteTimeout(Duration.ofSeconds(writeTimeoutSeconds))
-                .withTenantQuota(Quota.DEFAULT.withMaxBytes(Math.multiplyExact(tenantQuotaMib, 1024L * 1024)))
+                .withTenantQuota(new Quota(tenantQuotaEntries, Math.multiplyExact(tenantQuotaMib, 1024L * 1024)))
                 .withStateCallsPerSecond(stateCallsPerSecond);
+    }
+
+    private static void atLeast(String option, long value, long min) throws SetupException {
+        if (value < min) {
+            throw new SetupException(option, Long.toString(value), "must be at least " + min);
+        }
     }
 
     /** The store {@code spec} names, or a setup error naming {@code --store} and what is wrong. */
@@ -317,7 +368,7 @@ public class ServeCommand implements Callable<Integer> {
             log.info("metrics at http://{}:{}{}", endpoint.address().getAddress().getHostAddress(), endpoint.address().getPort(),
                     MetricsEndpoint.PATH);
         }
-        log.info("connect with: scripts/connect {} (or: rlwrap socat - UNIX-CONNECT:{})", socket, socket);
+        log.info("connect with: scripts/connect --socket {} (or: rlwrap socat - UNIX-CONNECT:{})", socket, socket);
     }
 
     /**

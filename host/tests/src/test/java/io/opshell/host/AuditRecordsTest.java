@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class AuditRecordsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> STATE_EVENTS = Set.of("set", "del", "add", "denied", "abandoned", "unknown", "probe");
+    private static final Set<String> STATE_EVENTS = Set.of("set", "del", "add", "denied", "abandoned", "unknown", "call", "called", "field", "field-refused");
 
     private Path dir;
     private Path audit;

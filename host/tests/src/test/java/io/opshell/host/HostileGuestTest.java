@@ -51,8 +51,8 @@ class HostileGuestTest {
             assertThat(r[16]).as("whoami into a 4-byte buffer returns the full length").isGreaterThan(4);
             assertThat(r[17]).as("nothing written into the too-small buffer")
                     .isEqualTo(ByteBuffer.wrap("SENT".getBytes(StandardCharsets.US_ASCII)).order(ByteOrder.LITTLE_ENDIAN).getInt());
-            assertThat(r[18]).as("unknown probe").isEqualTo(AbiError.NOT_FOUND.code());
-            assertThat(r[19]).as("probe name over 64 bytes").isEqualTo(AbiError.TOO_LARGE.code());
+            assertThat(r[18]).as("unknown action").isEqualTo(AbiError.NOT_FOUND.code());
+            assertThat(r[19]).as("action name over 64 bytes").isEqualTo(AbiError.TOO_LARGE.code());
             assertThat(r[20]).as("fd_write with iovecs out of bounds").isEqualTo(EFAULT);
             assertThat(r[21]).as("fd_read on a file descriptor that is not stdin").isEqualTo(EBADF);
             assertThat(r[22]).as("a valid kv_set").isZero();

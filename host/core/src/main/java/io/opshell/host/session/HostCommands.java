@@ -198,7 +198,8 @@ final class HostCommands {
         return "user " + who.user() + " (uid " + who.uid() + ", gid " + who.gid() + ", pid " + who.pid() + "), session "
                 + context.id() + "\nprofile " + p.name() + ", role " + p.role() + "\ntenant " + context.tenant() + " (granted: "
                 + String.join(", ", p.tenants()) + ")\nshell " + context.shellName() + " (allowed: "
-                + String.join(", ", allowedShells(p)) + ")\nlimits: " + LimitText.describe(p) + ", " + p.sessions() + " sessions";
+                + String.join(", ", allowedShells(p)) + ")\nlimits: " + LimitText.describe(p)
+                + (p.sessions() == Integer.MAX_VALUE ? "" : ", " + p.sessions() + " sessions at once");
     }
 
     private List<String> allowedShells(Profile p) {

@@ -109,6 +109,9 @@ class StartupErrorsTest {
                 + " scheme");
         assertThat(startError("--log-level", "chatty")).isEqualTo(
                 "error: --log-level chatty: expected one of trace, debug, info, warn, error");
+        assertThat(startError("--step-ms", "0")).isEqualTo("error: --step-ms 0: must be at least 1");
+        assertThat(startError("--line-kib", "2048")).isEqualTo("error: --line-kib 2048: a line cannot be longer than the"
+                + " pending input a session may hold (--input-kib 1024); lower it or raise --input-kib");
         Result r = ServerProcess.run("serve", "--bogus");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.stderr().strip()).isEqualTo("error: Unknown option: '--bogus'; see opshell serve --help");
