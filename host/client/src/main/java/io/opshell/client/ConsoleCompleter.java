@@ -1,6 +1,7 @@
 package io.opshell.client;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -13,22 +14,27 @@ import org.jline.reader.ParsedLine;
  * Tab completion. The host knows what only it can know, so host commands and their arguments
  * (shells, tenants, modes) and keys are asked of it with {@code \complete LINE} over the session;
  * the shells' own words are known here: kv's commands, and Scheme's special forms, state bindings
- * and common procedures. Keys complete after kv's {@code get}, {@code set}, {@code del},
- * {@code keys} and inside Scheme's {@code (kv-get "…}. To complete something new: a case in
+ * and common procedures. Keys and the application's field names complete after kv's {@code get},
+ * {@code set}, {@code del}, {@code keys}, action names after {@code call}, and the same inside
+ * Scheme's {@code (kv-get "…}, {@code (call "…} and the like. To complete something new: a case in
  * {@link #complete}.
  */
 final class ConsoleCompleter implements Completer {
     /** How long Tab waits for the host's candidates; a slower answer offers nothing rather than freezing the line. */
     static final long QUERY_TIMEOUT_MILLIS = 2_000;
-    static final List<String> KV_COMMANDS = List.of("add", "sum", "set", "get", "del", "keys", "whoami", "help", "quit");
-    static final Set<String> KV_KEY_COMMANDS = Set.of("get", "set", "del", "keys");
-    static final Set<String> SCHEME_KEY_PROCEDURES = Set.of("kv-get", "kv-set!", "kv-delete!", "kv-keys");
+    static final List<String> KV_COMMANDS = List.of("add", "sum", "set", "get", "del", "keys", "fields", "call", "whoami", "help",
+            "quit");
+    /** kv commands whose argument the host completes: keys, and field or action names. */
+    static final Set<String> KV_NAME_COMMANDS = Set.of("get", "set", "del", "keys", "fields", "call");
+    /** Scheme procedures whose string argument the host completes, and the kv command that names the same things. */
+    static final Map<String, String> SCHEME_NAME_PROCEDURES = Map.of("kv-get", "get", "kv-set!", "set", "kv-delete!", "del",
+            "kv-keys", "keys", "fields", "fields", "call", "call");
     static final List<String> SCHEME_WORDS = List.of(
             // special forms
             "define", "lambda", "if", "cond", "case", "and", "or", "when", "unless", "let", "let*", "letrec", "letrec*",
             "do", "begin", "set!", "quote", "quasiquote", "guard", "else",
             // the host's state
-            "kv-get", "kv-set!", "kv-delete!", "kv-keys", "counter", "counter-add!", "whoami", "host-call",
+            "kv-get", "kv-set!", "kv-delete!", "kv-keys", "counter", "counter-add!", "whoami", "fields", "call",
             // what a fix-up session reaches for most
             "map", "for-each", "filter", "fold-left", "fold-right", "reduce", "apply", "sort", "length", "list", "car",
             "cdr", "cons", "append", "reverse", "assoc", "member", "string-append", "string-split", "string-join",
@@ -58,14 +64,15 @@ final class ConsoleCompleter implements Completer {
             case "kv" -> {
                 if (index == 0) {
                     KV_COMMANDS.forEach(c -> candidates.add(new Candidate(c)));
-                } else if (index == 1 && KV_KEY_COMMANDS.contains(words.get(0))) {
+                } else if (index == 1 && KV_NAME_COMMANDS.contains(words.get(0))) {
                     fromHost(words.get(0) + " " + word, "", "", candidates);
                 }
             }
             case "scheme" -> {
                 if (word.startsWith("\"")) {
-                    if (index > 0 && SCHEME_KEY_PROCEDURES.contains(words.get(index - 1))) {
-                        fromHost("get " + word.substring(1), "\"", "\"", candidates);
+                    String command = index > 0 ? SCHEME_NAME_PROCEDURES.get(words.get(index - 1)) : null;
+                    if (command != null) {
+                        fromHost(command + " " + word.substring(1), "\"", "\"", candidates);
                     }
                 } else {
                     SCHEME_WORDS.forEach(w -> candidates.add(new Candidate(w)));

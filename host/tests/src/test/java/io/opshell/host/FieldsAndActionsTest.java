@@ -191,6 +191,24 @@ class FieldsAndActionsTest {
     }
 
     @Test
+    void theHostCompletesFieldNamesWithKeysAndActionNamesAfterCall() throws Exception {
+        assertThat(as(WRITER, "set orders.note hello\n\\complete get orders.\n\\complete call orders.\n\\complete del orders.\n"))
+                .isEqualTo("""
+                        ok
+                        orders.mode
+                        orders.queue-depth
+                        orders.timeout
+                        orders.worker-delay-ms
+                        orders.note
+                        orders.drain
+                        orders.enqueue
+                        orders.explode
+                        orders.peek
+                        orders.note
+                        """);
+    }
+
+    @Test
     void theSchemeShellReachesTheSameFieldsAndActions() throws Exception {
         String out = as(WRITER, """
                 \\shell scheme

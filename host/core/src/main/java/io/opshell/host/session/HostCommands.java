@@ -178,14 +178,29 @@ final class HostCommands {
                     out.add(m.toString());
                 }
             }
-        } else if (words.length == 2 && List.of("get", "set", "del", "keys").contains(words[0])) {
+        } else if (words.length == 2 && List.of("get", "set", "del", "keys", "fields", "call").contains(words[0])) {
+            String command = words[0];
+            boolean fields = command.equals("get") || command.equals("set") || command.equals("fields");
+            boolean actions = command.equals("call") || command.equals("fields");
             try {
-                access.keys(last).stream().limit(MAX_COMPLETIONS).forEach(out::add);
+                if (fields || actions) {
+                    // one listing line per name: name TAB type TAB access TAB role TAB doc (ABI.md, fields)
+                    for (String entry : access.fields(last)) {
+                        String[] parts = entry.split("\t", 3);
+                        boolean isAction = parts.length > 1 && parts[1].equals("action");
+                        if (isAction ? actions : fields) {
+                            out.add(parts[0]);
+                        }
+                    }
+                }
+                if (!command.equals("call") && !command.equals("fields")) {
+                    access.keys(last).stream().limit(MAX_COMPLETIONS).forEach(out::add);
+                }
             } catch (AbiException e) {
                 // too many or not readable: nothing to offer
             }
         }
-        return out;
+        return out.size() > MAX_COMPLETIONS ? out.subList(0, MAX_COMPLETIONS) : out;
     }
 
     /** A word the operator typed, cut to a length that fits an error line. */
