@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
 
 /**
  * The benchmark behind {@code scripts/bench}: what the sandbox costs, measured in one run on one
@@ -183,20 +184,19 @@ public final class BenchMain {
             }
             place(r, Placement.SAME_CPU, targets);
             progress("session setup");
-            Map<Target, long[]> setup = new HashMap<>();
+            Map<Target, Histogram> setup = new HashMap<>();
             for (int round = 0; round < cfg.rounds(); round++) {
                 int warm = round == 0 ? cfg.setupWarmup() : cfg.chunkWarmup() / 10, n = cfg.setupSessions() / cfg.rounds();
                 for (Target t : targets) {
-                    phase(r, t, "session setup", () -> {
-                        setup.merge(t, Harness.sessionSetup(t, warm, n, Harness.SETUP_PACING), BenchMain::concat);
-                    });
+                    phase(r, t, "session setup", () -> setup.computeIfAbsent(t, k -> Stats.nanos())
+                            .add(Harness.sessionSetup(t, warm, n, Harness.SETUP_PACING)));
                 }
             }
             for (Target t : targets) {
                 phase(r, t, "session setup", () -> {
-                    long[] s = setup.get(t);
-                    r.put(t.name, "setup.p50", Stats.percentileMicros(s, 0.50));
-                    r.put(t.name, "setup.p99", Stats.percentileMicros(s, 0.99));
+                    Histogram s = setup.get(t);
+                    r.put(t.name, "setup.p50", Stats.micros(s, 50));
+                    r.put(t.name, "setup.p99", Stats.micros(s, 99));
                 });
             }
             progress("round trips");
@@ -220,9 +220,9 @@ public final class BenchMain {
                             Harness.Throughput tp = Harness.throughput(t, op, c, cfg.tputWarmupPerClient(), cfg.opsPerClient(c),
                                     cfg.phaseTimeoutMillis());
                             r.put(t.name, "tput." + op.lower() + "." + c, tp.opsPerSecond());
-                            r.put(t.name, "tput." + op.lower() + "." + c + ".p50", Stats.percentileMicros(tp.latencies(), 0.50));
+                            r.put(t.name, "tput." + op.lower() + "." + c + ".p50", Stats.micros(tp.latencies(), 50));
                             if (c == maxClients) {
-                                r.put(t.name, "tput." + op.lower() + "." + c + ".p99", Stats.percentileMicros(tp.latencies(), 0.99));
+                                r.put(t.name, "tput." + op.lower() + "." + c + ".p99", Stats.micros(tp.latencies(), 99));
                             }
                         });
                     }
@@ -330,22 +330,16 @@ public final class BenchMain {
             }
             for (Target t : targets) {
                 phase(r, t, op.lower() + " round trips", () -> {
-                    long[] s = runs.get(t).samples();
+                    Histogram s = runs.get(t).samples();
                     String k = "rt." + op.lower() + ".";
-                    r.put(t.name, k + "p50" + suffix, Stats.percentileMicros(s, 0.50));
-                    r.put(t.name, k + "p99" + suffix, Stats.percentileMicros(s, 0.99));
-                    r.put(t.name, k + "p999" + suffix, Stats.percentileMicros(s, 0.999));
+                    r.put(t.name, k + "p50" + suffix, Stats.micros(s, 50));
+                    r.put(t.name, k + "p99" + suffix, Stats.micros(s, 99));
+                    r.put(t.name, k + "p999" + suffix, Stats.micros(s, 99.9));
                 });
             }
         } finally {
             runs.values().forEach(Harness.RoundTrips::close);
         }
-    }
-
-    private static long[] concat(long[] a, long[] b) {
-        long[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
     }
 
     private interface Body {

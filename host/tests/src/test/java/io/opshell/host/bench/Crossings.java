@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
 
 /**
  * Host/guest crossings, measured in the harness's own JVM against an embedded {@link OpshellServer}
@@ -148,7 +149,7 @@ final class Crossings {
         byte[] prompt = "x> ".getBytes(StandardCharsets.UTF_8);
         byte[] input = "x\n".getBytes(StandardCharsets.UTF_8);
         List<Conn> conns = new ArrayList<>();
-        long[][] nanos = new long[names.size()][samples];
+        List<Histogram> nanos = names.stream().map(n -> Stats.nanos()).toList();
         try (OpshellServer server = b.start()) {
             for (int i = 0; i < names.size(); i++) {
                 Conn c = Conn.open(server.socketPath());
@@ -174,7 +175,7 @@ final class Crossings {
                         throw new IOException("loop guest '" + names.get(i) + "' answered " + Conn.printable(reply.getBytes(StandardCharsets.UTF_8)));
                     }
                     if (s >= warmup) {
-                        nanos[i][s - warmup] = t1 - t0;
+                        nanos.get(i).recordValue(t1 - t0);
                     }
                 }
             }
@@ -183,10 +184,10 @@ final class Crossings {
                 c.close();
             }
         }
-        double base = Stats.medianMicros(nanos[0]);
+        double base = Stats.micros(nanos.get(0), 50);
         Map<String, Double> perCall = new LinkedHashMap<>();
         for (int i = 1; i < names.size(); i++) {
-            perCall.put(names.get(i), (Stats.medianMicros(nanos[i]) - base) / calls);
+            perCall.put(names.get(i), (Stats.micros(nanos.get(i), 50) - base) / calls);
         }
         return new Costs(perCall, base, calls, samples);
     }
@@ -217,7 +218,7 @@ final class Crossings {
             GuestStdio stdio = new GuestStdio(1 << 20, 1 << 20);
             try (ShellInstance shell = ShellInstance.start(empty, stdio, StateAccess.DENY_ALL, deadline, maxMemory)) {
                 shell.init();
-                long[] perCall = new long[samples];
+                Histogram perCall = Stats.nanos();
                 for (int s = 0; s < warmup + samples; s++) {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < calls; i++) {
@@ -227,10 +228,10 @@ final class Crossings {
                     }
                     long t1 = System.nanoTime();
                     if (s >= warmup) {
-                        perCall[s - warmup] = (t1 - t0) / calls;
+                        perCall.recordValue((t1 - t0) / calls);
                     }
                 }
-                stepMicros = Stats.medianMicros(perCall);
+                stepMicros = Stats.micros(perCall, 50);
             }
             InMemoryStateStore store = new InMemoryStateStore();
             GuestStdio kvStdio = new GuestStdio(1 << 20, 1 << 20);
@@ -247,7 +248,7 @@ final class Crossings {
                         in[j] = (op == Op.SET ? "set " + key + " " + value + "\n" : "get " + key + "\n").getBytes(StandardCharsets.UTF_8);
                         out[j] = ((op == Op.SET ? "ok" : value) + "\nkv> ").getBytes(StandardCharsets.UTF_8);
                     }
-                    long[] perCommand = new long[samples];
+                    Histogram perCommand = Stats.nanos();
                     for (int s = 0; s < warmup + samples; s++) {
                         long t0 = System.nanoTime();
                         for (int i = 0; i < commands; i++) {
@@ -263,10 +264,10 @@ final class Crossings {
                         }
                         long t1 = System.nanoTime();
                         if (s >= warmup) {
-                            perCommand[s - warmup] = (t1 - t0) / commands;
+                            perCommand.recordValue((t1 - t0) / commands);
                         }
                     }
-                    kv.put(op, Stats.medianMicros(perCommand));
+                    kv.put(op, Stats.micros(perCommand, 50));
                 }
             }
         }

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
 
 /**
  * The measurements, written once for every target: only {@link Protocol} differs. Every reply is
@@ -96,8 +97,8 @@ final class Harness {
     static final java.time.Duration SETUP_PACING = java.time.Duration.ofMillis(5);
 
     /** Connect until ready, {@code warmup} + {@code n} times, one every {@code pacing}; returns the measured n in ns. */
-    static long[] sessionSetup(Target t, int warmup, int n, java.time.Duration pacing) {
-        long[] samples = new long[n];
+    static Histogram sessionSetup(Target t, int warmup, int n, java.time.Duration pacing) {
+        Histogram samples = Stats.nanos();
         try {
             long next = System.nanoTime();
             for (int i = 0; i < warmup + n; i++) {
@@ -109,7 +110,7 @@ final class Harness {
                     t1 = System.nanoTime();
                 }
                 if (i >= warmup) {
-                    samples[i - warmup] = t1 - t0;
+                    samples.recordValue(t1 - t0);
                 }
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -131,7 +132,8 @@ final class Harness {
         private final Op op;
         private final Conn c;
         private final Workload w;
-        private final long[] samples;
+        private final Histogram samples = Stats.nanos();
+        private final int total;
         private int done;
         private long sent;
 
@@ -139,7 +141,7 @@ final class Harness {
         RoundTrips(Target t, Op op, int warmup, int total) {
             this.t = t;
             this.op = op;
-            this.samples = new long[total];
+            this.total = total;
             this.w = Workload.of(t.protocol, op, "rt");
             try {
                 this.c = connect(t);
@@ -170,17 +172,19 @@ final class Harness {
                 for (int i = 0; i < warmup; i++) {
                     next();
                 }
-                for (int i = 0; i < n && done < samples.length; i++) {
-                    samples[done++] = next();
+                for (int i = 0; i < n && done < total; i++) {
+                    samples.recordValue(next());
+                    done++;
                 }
             } catch (IOException | RuntimeException e) {
                 throw failure(t, op.lower() + " round trips", e);
             }
         }
 
-        long[] samples() {
-            if (done != samples.length) {
-                throw new IllegalStateException(done + " of " + samples.length + " round trips measured");
+        /** The round trips' times in ns. */
+        Histogram samples() {
+            if (done != total) {
+                throw new IllegalStateException(done + " of " + total + " round trips measured");
             }
             return samples;
         }
@@ -195,8 +199,8 @@ final class Harness {
         }
     }
 
-    /** Result of a throughput run: completed operations per second and every operation's latency. */
-    record Throughput(double opsPerSecond, long[] latencies) {}
+    /** Result of a throughput run: completed operations per second and every operation's latency in ns. */
+    record Throughput(double opsPerSecond, Histogram latencies) {}
 
     /**
      * {@code clients} connections, each on its own thread: store its keys (GET), {@code warmup}
@@ -208,7 +212,7 @@ final class Harness {
         AtomicReference<Throwable> error = new AtomicReference<>();
         AtomicLong start = new AtomicLong();
         long[] ends = new long[clients];
-        long[][] latencies = new long[clients][opsPerClient];
+        Histogram[] latencies = new Histogram[clients]; // one per client thread: a Histogram is not thread-safe
         CyclicBarrier go = new CyclicBarrier(clients, () -> start.set(System.nanoTime()));
         List<Thread> threads = new ArrayList<>();
         try {
@@ -218,6 +222,7 @@ final class Harness {
             for (int i = 0; i < clients; i++) {
                 int id = i;
                 Conn c = conns.get(i);
+                latencies[id] = Stats.nanos();
                 threads.add(Thread.ofPlatform().name("bench-client-" + i).start(() -> {
                     try {
                         Workload w = Workload.of(t.protocol, op, "c" + id);
@@ -229,7 +234,7 @@ final class Harness {
                         }
                         go.await(timeoutMillis, TimeUnit.MILLISECONDS);
                         for (int k = 0; k < opsPerClient; k++) {
-                            latencies[id][k] = exchange(t, c, w.commands[k % KEYS_PER_CLIENT], w.expected[k % KEYS_PER_CLIENT]);
+                            latencies[id].recordValue(exchange(t, c, w.commands[k % KEYS_PER_CLIENT], w.expected[k % KEYS_PER_CLIENT]));
                         }
                         ends[id] = System.nanoTime();
                     } catch (BrokenBarrierException e) {
@@ -267,11 +272,11 @@ final class Harness {
         for (long e : ends) {
             last = Math.max(last, e);
         }
-        long[] all = new long[clients * opsPerClient];
-        for (int i = 0; i < clients; i++) {
-            System.arraycopy(latencies[i], 0, all, i * opsPerClient, opsPerClient);
+        Histogram all = Stats.nanos();
+        for (Histogram h : latencies) {
+            all.add(h);
         }
-        return new Throughput(all.length / ((last - start.get()) / 1e9), all);
+        return new Throughput(all.getTotalCount() / ((last - start.get()) / 1e9), all);
     }
 
     /** RSS of the server before and after {@code n} idle sessions were opened (all ready). */

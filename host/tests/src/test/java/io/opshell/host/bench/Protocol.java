@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * The only thing that differs between targets: how a command is written, how the end of a reply
  * is recognised, and what a correct reply is. Timing, warm-up, iteration counts, concurrency and
- * percentiles live in {@link Harness} and are the same for every target.
+ * percentiles live in {@link Harness} and {@link Stats} and are the same for every target.
  */
 interface Protocol {
     enum Op {

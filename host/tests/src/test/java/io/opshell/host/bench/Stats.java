@@ -1,23 +1,24 @@
 package io.opshell.host.bench;
 
-import java.util.Arrays;
+import org.HdrHistogram.Histogram;
 
-/** Percentiles (nearest rank) over nanosecond samples, reported in microseconds. */
+/**
+ * Latency samples: an HdrHistogram of nanoseconds (3 significant digits, so within 0.1%; it grows
+ * to whatever it is given), read back in microseconds.
+ */
 final class Stats {
     private Stats() {}
 
-    /** The {@code q}-quantile (0 &lt; q &le; 1) of {@code nanos} by nearest rank, in µs. */
-    static double percentileMicros(long[] nanos, double q) {
-        if (nanos.length == 0) {
-            throw new IllegalArgumentException("no samples");
-        }
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        int rank = (int) Math.ceil(q * sorted.length);
-        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))] / 1_000.0;
+    /** An empty histogram for nanosecond samples. */
+    static Histogram nanos() {
+        return new Histogram(3);
     }
 
-    static double medianMicros(long[] nanos) {
-        return percentileMicros(nanos, 0.5);
+    /** The value at {@code percentile} (0 &lt; p &le; 100) of {@code nanos}, in µs. */
+    static double micros(Histogram nanos, double percentile) {
+        if (nanos.getTotalCount() == 0) {
+            throw new IllegalArgumentException("no samples");
+        }
+        return nanos.getValueAtPercentile(percentile) / 1_000.0;
     }
 }
