@@ -42,7 +42,7 @@ import picocli.CommandLine.Option;
  * SIGTERM; SIGHUP reloads. Reads the options, sets up logging and metrics, starts an
  * {@link OpshellServer}, tells systemd when it is ready. A setting that cannot work stops the
  * start with one line, {@code error: --OPTION VALUE: what is wrong; what to do}, exit status 1
- * (2 for a socket a live server holds). Options are documented in host/server/README-section.md.
+ * (2 for a socket a live server holds). Options are documented in README.md, "The server".
  */
 @Command(name = "serve", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Run the standalone server in the foreground (state kept in --store) until SIGINT or SIGTERM; "

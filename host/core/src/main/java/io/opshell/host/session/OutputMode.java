@@ -2,7 +2,7 @@ package io.opshell.host.session;
 
 import java.util.Locale;
 
-/** How a session shows answers: {@code \mode interactive|plain|json} (README.md, "Modes for scripts"). */
+/** How a session shows answers: {@code \mode interactive|plain|json} (README.md, "Output modes"). */
 enum OutputMode {
     /** Banner, prompts and answers as the shell prints them, control characters escaped. */
     INTERACTIVE,
