@@ -36,11 +36,13 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -112,9 +114,9 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         return listener.path();
     }
 
-    /** Names of the shells this server offers. */
+    /** Names of the shells this server offers, sorted (so that lines listing them read the same every start). */
     public Set<String> shells() {
-        return Set.copyOf(catalog.modules().keySet());
+        return Collections.unmodifiableSortedSet(new TreeSet<>(catalog.modules().keySet()));
     }
 
     /** Shell instances alive right now (one per session, briefly more while one is replaced). */
