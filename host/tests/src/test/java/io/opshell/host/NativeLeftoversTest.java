@@ -3,9 +3,9 @@ package io.opshell.host;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opshell.host.support.Engines;
+import io.opshell.host.support.ServerProcess;
 import io.opshell.host.support.ShellClient;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +34,7 @@ class NativeLeftoversTest {
         Path dir = Files.createTempDirectory(TMP, "opsh");
         Path serverTmp = Files.createDirectory(dir.resolve("tmp"));
         List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
-        command.addAll(jvmFlags());
+        command.addAll(ServerProcess.jvmFlags());
         command.add("-Djava.io.tmpdir=" + serverTmp);
         command.addAll(List.of("-jar", JAR.toString(), "serve", "--socket", dir.resolve("s.sock").toString(), "--audit",
                 dir.resolve("audit.jsonl").toString(), "--store", "sqlite:" + dir.resolve("state.db")));
@@ -65,14 +65,6 @@ class NativeLeftoversTest {
         List<Path> left = leftovers(serverTmp, server.pid());
         deleteTree(dir);
         assertThat(left).as("files the killed server left in /tmp").isEmpty();
-    }
-
-    /** The flags scripts/run passes, from scripts/lib.sh itself. */
-    private static List<String> jvmFlags() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", "-c", ". scripts/lib.sh && opshell_jvm_flags").directory(ROOT.toFile()).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor()).isZero();
-        return out.lines().filter(l -> !l.isBlank()).toList();
     }
 
     private static void awaitListening(Process server, Path log) throws Exception {

@@ -55,6 +55,35 @@ public final class ServerProcess implements AutoCloseable {
         return dir;
     }
 
+    /**
+     * The JVM flags scripts/run gives the server (scripts/lib.sh, {@code opshell_jvm_flags}): among
+     * them where the native libraries are, so a test's server extracts nothing into /tmp.
+     */
+    public static List<String> jvmFlags() {
+        return JvmFlags.FLAGS;
+    }
+
+    private static final class JvmFlags {
+        static final List<String> FLAGS = read();
+
+        private static List<String> read() {
+            try {
+                Process p = new ProcessBuilder("bash", "-c", ". scripts/lib.sh && opshell_jvm_flags")
+                        .directory(Path.of("../..").toAbsolutePath().normalize().toFile()).redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException("opshell_jvm_flags failed: " + out);
+                }
+                return out.lines().filter(l -> !l.isBlank()).toList();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     /** This JVM's java binary: the JDK the build runs on. */
     public static String java() {
         return ProcessHandle.current().info().command().orElse("java");
@@ -64,7 +93,9 @@ public final class ServerProcess implements AutoCloseable {
     public static ServerProcess launch(Path dir, List<String> prefix, List<String> args, Map<String, String> env)
             throws IOException {
         List<String> command = new ArrayList<>(prefix);
-        command.addAll(List.of(java(), "-jar", JAR.toString()));
+        command.add(java());
+        command.addAll(jvmFlags());
+        command.addAll(List.of("-jar", JAR.toString()));
         command.addAll(args);
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
@@ -82,7 +113,8 @@ public final class ServerProcess implements AutoCloseable {
      * restart keeps one log. {@link #close()} leaves the files.
      */
     public static ServerProcess start(Path socket, Path log, List<String> jvmOptions, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(java(), "--enable-native-access=ALL-UNNAMED"));
+        List<String> cmd = new ArrayList<>(List.of(java()));
+        cmd.addAll(jvmFlags());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", JAR.toString(), "serve", "--socket", socket.toString()));
         cmd.addAll(List.of(args));

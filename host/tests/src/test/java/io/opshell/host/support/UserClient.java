@@ -62,8 +62,20 @@ public final class UserClient implements AutoCloseable {
     }
 
     public void send(String text) throws IOException {
-        stdin.write(text.getBytes(StandardCharsets.UTF_8));
-        stdin.flush();
+        try {
+            stdin.write(text.getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        } catch (IOException e) {
+            // The client ended before it took its input: what it said is the reason.
+            String said;
+            try {
+                said = readToEnd();
+            } catch (Exception unreadable) {
+                said = "(nothing readable: " + unreadable + ")";
+            }
+            String how = process.isAlive() ? "still running" : "exit " + process.exitValue();
+            throw new IOException("the client ended before its input was sent (" + how + "); it said: " + said, e);
+        }
     }
 
     public void endInput() throws IOException {
