@@ -20,6 +20,7 @@ import io.opshell.host.session.ServerControl;
 import io.opshell.host.session.Session;
 import io.opshell.host.session.SessionContext;
 import io.opshell.host.session.SessionServices;
+import io.opshell.host.session.SessionThreads;
 import io.opshell.host.session.UnixUsers;
 import io.opshell.host.wasm.ShellLoadException;
 import io.opshell.host.wasm.WasmEngine;
@@ -46,7 +47,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.newsclub.net.unix.AFUNIXSocket;
 import org.slf4j.Logger;
@@ -69,7 +69,7 @@ import org.slf4j.LoggerFactory;
 public final class OpshellServer implements AutoCloseable, ServerControl {
     private static final Logger log = LoggerFactory.getLogger(OpshellServer.class);
     /** How long {@link #close()} waits for sessions to end; they are all told at once and never wait on a client. */
-    private static final long SHUTDOWN_WAIT_MILLIS = 1_000;
+    private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(1);
 
     private final UnixSocketListener listener;
     private final WasmRuntime runtime;
@@ -77,7 +77,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
     private final SessionServices services;
     private final int maxSessions;
     private final Map<Long, Session> sessions = new ConcurrentHashMap<>();
-    private final Map<Long, Thread> sessionThreads = new ConcurrentHashMap<>();
+    private final SessionThreads sessionThreads;
     private final AtomicLong nextSessionId = new AtomicLong(1);
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final Thread acceptor;
@@ -102,6 +102,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         this.metrics = new OpshellMetrics(stats, sessions::size, runtime::liveInstances, b.meterRegistries);
         this.services = new SessionServices(runtime, catalog.modules(), b.defaultShell, new MeteredStateStore(b.store, metrics),
                 new Surface(b.fields, b.actions), policy, audit, stats, b.limits, b.bannerWait, new UnixUsers(users), metrics);
+        this.sessionThreads = new SessionThreads(runtime.engine().guestThreadStackBytes());
         this.acceptor = Thread.ofPlatform().name("opshell-accept").start(this::acceptLoop);
     }
 
@@ -170,21 +171,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         long id = nextSessionId.getAndIncrement();
         Session session = new Session(id, socket, services, this);
         sessions.put(id, session);
-        // Guest code runs on the session thread, a platform thread with the stack the engine asks for
-        // (0: the JVM's default). Not a virtual thread, even for an engine whose guest code could run
-        // on one: junixsocket 2.10 parks a virtual thread's blocking read on a poll job it runs through
-        // CompletableFuture.supplyAsync, and with idle sockets those parked sessions were measured to
-        // hang for good (every session in VirtualThreadPollerNaive, no poll job running).
-        Thread.Builder threads = Thread.ofPlatform().stackSize(runtime.engine().guestThreadStackBytes());
-        Thread t = threads.name("opshell-session-" + id).unstarted(() -> {
-            try {
-                session.run();
-            } finally {
-                forget(session);
-            }
-        });
-        sessionThreads.put(id, t);
-        t.start();
+        sessionThreads.start(session, () -> forget(session));
     }
 
     /** The per-peer connection rate limit: a uid opening connections too fast is refused. */
@@ -222,7 +209,6 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
 
     private void forget(Session session) {
         sessions.remove(session.id());
-        sessionThreads.remove(session.id());
     }
 
     @Override
@@ -334,13 +320,7 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
             acceptor.join();
             // Every session is told at once; none waits on its client (Session.kill never blocks).
             sessions.values().forEach(s -> s.kill("server shutting down"));
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SHUTDOWN_WAIT_MILLIS);
-            for (Thread t : List.copyOf(sessionThreads.values())) {
-                long left = deadline - System.nanoTime();
-                if (left > 0) {
-                    t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
-                }
-            }
+            sessionThreads.awaitSessionsEnded(SHUTDOWN_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
