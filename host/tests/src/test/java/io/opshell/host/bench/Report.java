@@ -35,9 +35,9 @@ final class Report {
         return r == null ? "-" : String.format(Locale.ROOT, "%.2fx", r);
     }
 
-    static String table(Results r, int[] clients, int idleSessions) {
+    static String table(Results r, int[] clients, int idleSessions, int crowdSessions) {
         StringBuilder sb = new StringBuilder();
-        List<Results.Metric> metrics = Results.metrics(clients, idleSessions);
+        List<Results.Metric> metrics = Results.metrics(clients, idleSessions, crowdSessions);
 
         sb.append("HEADLINE: cost ratios, opshell / other, per engine (x = how many times more opshell costs;\n")
                 .append("          for throughput: the other's ops/s / opshell's ops/s)\n");
@@ -206,13 +206,13 @@ final class Report {
         return sb.toString();
     }
 
-    static void writeCsv(Path file, Results r, int[] clients, int idleSessions) throws IOException {
+    static void writeCsv(Path file, Results r, int[] clients, int idleSessions, int crowdSessions) throws IOException {
         List<String> lines = new ArrayList<>();
         lines.add("kind,target,metric,unit,value");
         for (Map.Entry<String, String> e : r.meta.entrySet()) {
             lines.add(csv("meta", "", e.getKey(), "", e.getValue()));
         }
-        List<Results.Metric> metrics = Results.metrics(clients, idleSessions);
+        List<Results.Metric> metrics = Results.metrics(clients, idleSessions, crowdSessions);
         for (String t : Results.TARGETS) {
             Map<String, Double> m = r.values.get(t);
             if (m == null) {

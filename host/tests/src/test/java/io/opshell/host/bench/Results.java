@@ -26,7 +26,7 @@ final class Results {
     record Metric(String key, String label, String unit, Better better) {}
 
     /** Table rows in order. */
-    static List<Metric> metrics(int[] clients, int idleSessions) {
+    static List<Metric> metrics(int[] clients, int idleSessions, int crowdSessions) {
         List<Metric> m = new ArrayList<>();
         m.add(new Metric("setup.p50", "session setup p50", "µs", Better.LOWER));
         m.add(new Metric("setup.p99", "session setup p99", "µs", Better.LOWER));
@@ -52,6 +52,7 @@ final class Results {
         m.add(new Metric("mem.before", "server RSS before idle sessions", "MiB", Better.LOWER));
         m.add(new Metric("mem.after", "server RSS with " + idleSessions + " idle sessions", "MiB", Better.LOWER));
         m.add(new Metric("mem.per_session", "RSS per idle session", "KiB", Better.LOWER));
+        m.add(new Metric("mem.crowd.per_session", "RSS per idle session, " + crowdSessions + " open", "KiB", Better.LOWER));
         return m;
     }
 
@@ -77,7 +78,8 @@ final class Results {
                 new String[] {"tput.get." + c, "get throughput, " + c + " clients"},
                 new String[] {"tput.set." + c, "set throughput, " + c + " clients"},
                 new String[] {"setup.p50", "session setup p50"},
-                new String[] {"mem.per_session", "RSS per idle session"});
+                new String[] {"mem.per_session", "RSS per idle session"},
+                new String[] {"mem.crowd.per_session", "RSS per idle session, crowd"});
     }
 
     final Map<String, Map<String, Double>> values = new LinkedHashMap<>();
