@@ -30,15 +30,15 @@ import org.HdrHistogram.Histogram;
 public final class BenchMain {
     /** Iteration counts; fixed per mode, never adapted to the measurements. */
     record Config(boolean quick, int setupWarmup, int setupSessions, int rtWarmup, int rtCount, int tputWarmupPerClient,
-            int tputTotalOps, int[] clients, int idleSessions, int crowdSessions, long settleMillis, int crossCommands, int loopCalls,
+            int tputTotalOps, int[] clients, int idleSessions, int crowdSessions, int schemeWarmup, int schemeRuns, long settleMillis, int crossCommands, int loopCalls,
             int loopWarmup, int loopSamples, int rounds, int chunkWarmup, long phaseTimeoutMillis, long totalTimeoutMillis) {
         static Config fullMode() {
-            return new Config(false, 100, 1_000, 2_000, 20_000, 100, 20_000, new int[] {1, 8, 64}, 1_000, 10_000, 2_000,
+            return new Config(false, 100, 1_000, 2_000, 20_000, 100, 20_000, new int[] {1, 8, 64}, 1_000, 10_000, 5, 10, 2_000,
                     1_000, 5_000, 3, 25, 5, 500, 300_000, 3_600_000);
         }
 
         static Config quickMode() {
-            return new Config(true, 10, 50, 100, 500, 5, 512, new int[] {1, 8, 64}, 50, 200, 200,
+            return new Config(true, 10, 50, 100, 500, 5, 512, new int[] {1, 8, 64}, 50, 200, 1, 2, 200,
                     50, 500, 1, 5, 2, 50, 60_000, 600_000);
         }
 
@@ -51,9 +51,9 @@ public final class BenchMain {
                     "targets interleaved in %d rounds, each preceded by %d (sessions: %d) unmeasured warm-up operations; session setup %d (+%d warm-up) sessions, one every "
                             + Harness.SETUP_PACING.toMillis() + " ms;"
                             + " round trips %d (+%d warm-up) per op on one connection; throughput %d ops per run"
-                            + " split over %s clients (+%d warm-up ops each); %d idle sessions (%d on the targets that hold a crowd); crossings: %d commands, loops of %d calls x %d steps",
+                            + " split over %s clients (+%d warm-up ops each); %d idle sessions (%d on the targets that hold a crowd); scheme (fib 25) %d (+%d warm-up) runs; crossings: %d commands, loops of %d calls x %d steps",
                     rounds, chunkWarmup, chunkWarmup / 10, setupSessions, setupWarmup, rtCount, rtWarmup, tputTotalOps, Arrays.toString(clients), tputWarmupPerClient,
-                    idleSessions, crowdSessions, crossCommands, loopCalls, loopSamples);
+                    idleSessions, crowdSessions, schemeRuns, schemeWarmup, crossCommands, loopCalls, loopSamples);
         }
     }
 
@@ -242,6 +242,13 @@ public final class BenchMain {
                     r.put(t.name, "mem.after", m.rssAfter() / 1048576.0);
                     r.put(t.name, "mem.per_session", m.perSessionBytes() / 1024.0);
                 });
+            }
+            progress("scheme compute");
+            for (Target t : targets) {
+                if (Results.SUBJECTS.contains(t.name)) {
+                    phase(r, t, "scheme compute", () -> r.put(t.name, "scheme.fib25",
+                            Harness.schemeMillis(t, Harness.FIB, "(fib 25)", "75025", cfg.schemeWarmup(), cfg.schemeRuns())));
+                }
             }
             progress("a crowd of idle sessions");
             for (Target t : targets) {

@@ -3,6 +3,7 @@ package io.opshell.host.bench;
 import io.opshell.host.bench.Protocol.Op;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
@@ -63,6 +64,42 @@ final class Harness {
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
+        }
+    }
+
+    /** The Scheme definition the compute measure runs: naive doubly recursive Fibonacci. */
+    static final String FIB = "(define (fib n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))";
+    private static final byte[] SCHEME_PROMPT = "scheme> ".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    /**
+     * The Scheme shell's compute speed: in one session, {@code definition}, then {@code expr}
+     * {@code warmup} + {@code runs} times, each answer checked against {@code expected}; returns
+     * the median of the measured runs in milliseconds (a step is one input line to its answer).
+     */
+    static double schemeMillis(Target t, String definition, String expr, String expected, int warmup, int runs) {
+        try (Conn c = connect(t)) {
+            c.write("\\shell scheme\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            c.readUntil(SCHEME_PROMPT);
+            c.write((definition + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            c.readUntil(SCHEME_PROMPT);
+            byte[] line = (expr + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            double[] millis = new double[runs];
+            for (int i = 0; i < warmup + runs; i++) {
+                long t0 = System.nanoTime();
+                c.write(line);
+                String reply = c.readUntil(SCHEME_PROMPT);
+                long t1 = System.nanoTime();
+                if (!reply.equals(expected + "\n")) {
+                    throw new IOException("scheme " + expr + " answered " + Conn.printable(reply.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                }
+                if (i >= warmup) {
+                    millis[i - warmup] = (t1 - t0) / 1e6;
+                }
+            }
+            Arrays.sort(millis);
+            return millis[runs / 2];
+        } catch (IOException | RuntimeException e) {
+            throw failure(t, "scheme " + expr, e);
         }
     }
 

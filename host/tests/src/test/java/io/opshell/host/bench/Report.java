@@ -59,6 +59,7 @@ final class Report {
             sb.append('\n');
         }
         sb.append('\n');
+        sb.append(engines(r, metrics));
         sb.append(stores(r, clients, metrics));
 
         sb.append(String.format(Locale.ROOT, "%-36s %-6s", "metric", "unit"));
@@ -89,6 +90,14 @@ final class Report {
         sb.append('\n');
         sb.append(crossings(r));
         return sb.toString();
+    }
+
+    /** What one engine costs against the other where no baseline runs the same work: Scheme compute. */
+    static String engines(Results r, List<Results.Metric> metrics) {
+        Results.Metric m = metrics.stream().filter(x -> x.key().equals(Results.SCHEME_FIB25)).findFirst().orElseThrow();
+        return String.format(Locale.ROOT, "ENGINES: %s: wasmtime %s ms, chicory %s ms; chicory/wasmtime %s%n%n", m.label(),
+                fmt(r.get("opshell-wasmtime", m.key()), m.unit()), fmt(r.get("opshell-chicory", m.key()), m.unit()),
+                ratio(r.ratio(m, "opshell-chicory", "opshell-wasmtime")));
     }
 
     /** The cost of a durable store: opshell-sqlite and opshell-redis against Redis itself and opshell in memory. */
@@ -243,6 +252,11 @@ final class Report {
                     }
                 }
             }
+        }
+        Results.Metric fib = metrics.stream().filter(x -> x.key().equals(Results.SCHEME_FIB25)).findFirst().orElseThrow();
+        Double engines = r.ratio(fib, "opshell-chicory", "opshell-wasmtime");
+        if (engines != null) {
+            lines.add(csv("ratio", "opshell-chicory/opshell-wasmtime", fib.key(), "x", num(engines)));
         }
         for (Map.Entry<String, Results.Crossing> x : r.crossings.entrySet()) {
             crossingsCsv(lines, x.getKey(), x.getValue());

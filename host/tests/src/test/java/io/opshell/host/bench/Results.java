@@ -12,6 +12,8 @@ final class Results {
             "opshell-sqlite", "opshell-redis");
     /** The opshell targets, by engine: {@code opshell-ENGINE}. */
     static final List<String> SUBJECTS = List.of("opshell-wasmtime", "opshell-chicory");
+    /** Compute in the Scheme shell: compared between the engines (chicory/wasmtime), not with the baselines. */
+    static final String SCHEME_FIB25 = "scheme.fib25";
     /**
      * opshell (on the default engine) with the durable stores, compared with Redis itself and with
      * the same opshell in memory: the cost of the store.
@@ -52,6 +54,7 @@ final class Results {
         m.add(new Metric("mem.before", "server RSS before idle sessions", "MiB", Better.LOWER));
         m.add(new Metric("mem.after", "server RSS with " + idleSessions + " idle sessions", "MiB", Better.LOWER));
         m.add(new Metric("mem.per_session", "RSS per idle session", "KiB", Better.LOWER));
+        m.add(new Metric(SCHEME_FIB25, "scheme (fib 25), one step", "ms", Better.LOWER));
         m.add(new Metric("mem.crowd.per_session", "RSS per idle session, " + crowdSessions + " open", "KiB", Better.LOWER));
         return m;
     }

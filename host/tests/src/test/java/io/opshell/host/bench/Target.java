@@ -64,6 +64,9 @@ final class Target {
                 tmp.resolve("native.log"));
     }
 
+    /** The bench servers' CPU limit per step (the default, 1 s, would cut a cold Chicory's {@code (fib 25)}). */
+    private static final int STEP_MILLIS = 10_000;
+
     /** {@code opshell serve --engine ENGINE} with the in-memory store: the sandbox's own cost. */
     static Target opshell(Path tmp, Path jar, int maxSessions, String engine) {
         return opshellOn("opshell-" + engine, "opshell serve --engine " + engine + " (kv shell in Wasm), in-memory store",
@@ -84,9 +87,9 @@ final class Target {
 
     /**
      * opshell serve as scripts/run starts it (the JVM flags the harness runs with too), with the
-     * given engine and store, its audit log in the bench's directory, and no state-call rate limit:
-     * one benchmark connection makes tens of thousands of calls a second, and the bench measures
-     * the sandbox, not the limit.
+     * given engine and store, its audit log in the bench's directory, no state-call rate limit (one
+     * benchmark connection makes tens of thousands of calls a second, and the bench measures the
+     * sandbox, not the limit) and a CPU limit per step that a cold JIT's {@code (fib 25)} stays under.
      */
     private static Target opshellOn(String name, String description, Path tmp, Path jar, int maxSessions, String engine,
             String store) {
@@ -95,7 +98,8 @@ final class Target {
         cmd.addAll(serverJvmFlags());
         cmd.addAll(List.of("-jar", jar.toString(), "serve", "--socket", sock.toString(), "--max-sessions",
                 Integer.toString(maxSessions), "--engine", engine, "--store", store, "--audit",
-                tmp.resolve(name + "-audit.jsonl").toString(), "--state-calls-per-second", "Infinity"));
+                tmp.resolve(name + "-audit.jsonl").toString(), "--state-calls-per-second", "Infinity", "--step-ms",
+                Integer.toString(STEP_MILLIS)));
         return new Target(name, description, new Protocol.KvText("kv> ", Protocol.KvText.OPSHELL_HELLO), sock, cmd, "opshell listening on",
                 tmp.resolve(name + ".log"));
     }
