@@ -17,7 +17,7 @@ use crate::builtins;
 use crate::eval::{Closure, Env, Frame};
 use crate::printer::write_short;
 use crate::syntax::{self, Macro};
-use crate::value::{cons, fail, list_from_vec, list_to_vec, Symbol, Value, R};
+use crate::value::{cons, fail, list_from_vec, list_to_vec, make_literal, Symbol, Value, R};
 
 pub type NodeRef = Rc<Node>;
 
@@ -260,6 +260,12 @@ fn call(f: NodeRef, args: Vec<NodeRef>) -> Node {
     Node::Call(f, args, simple)
 }
 
+/// A quoted or self-evaluating datum of the program: a constant, which must not change.
+fn literal(datum: Value) -> R<NodeRef> {
+    make_literal(&datum)?;
+    Ok(node(Node::Const(datum)))
+}
+
 fn unspecified() -> NodeRef {
     node(Node::Const(Value::Unspecified))
 }
@@ -400,7 +406,7 @@ impl<'a> Compiler<'a> {
                 Ok(node(call(f, args)))
             }
             Value::Nil => fail("() is not an expression (quote it: '())"),
-            other => Ok(node(Node::Const(other.clone()))),
+            other => literal(other.clone()),
         }
     }
 
@@ -432,7 +438,7 @@ impl<'a> Compiler<'a> {
         let args = &items[1..];
         match keyword {
             "quote" => match args {
-                [datum] => Ok(node(Node::Const(syntax::strip(datum)))),
+                [datum] => literal(syntax::strip(datum)),
                 _ => syntax_error("quote", x),
             },
             "quasiquote" => match args {
