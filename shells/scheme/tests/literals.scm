@@ -25,4 +25,15 @@ nested
 ; Data built at run time stays changeable, quasiquoted lists included.
 (let ((q `(1 ,(+ 1 1)))) (set-car! q 0) q)
 (let ((a (append (list 1) '(2)))) (set-car! a 0) a)
+; Circular literals are constants like others; a datum label may follow a dot.
+'(1 . #0=(2 . #0#))
+(define ring '#0=(1 2 . #0#))
+(list (car ring) (caddr ring))
+(set-cdr! ring '())
+'#0=#(1 #0#)
+`(1 . #0=(2 . #0#))
+`(a #0=(b . #0#) ,(+ 1 2))
+`(1 ,(+ 1 1) . #0=(3 . #0#))
+(define-syntax ring-of (syntax-rules () ((_ x) '(x . #0=(y . #0#)))))
+(ring-of 1)
 'still-working
