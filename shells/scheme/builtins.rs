@@ -84,11 +84,14 @@ static CORE: &[Primitive] = &[
     prim!("file-exists?", 1, Some(1), no_files),
     // (scheme process-context) and (scheme eval): one environment, no process to ask.
     prim!("command-line", 0, Some(0), |_, _| make_list(vec![Value::str("scheme")])),
+    // The host gives the shell no environment variables. Answering #f (or '()) would tell a
+    // program that PATH or HOME is unset, which is not so on the host: it is an error instead.
     prim!("get-environment-variable", 1, Some(1), |_, a| {
-        string("get-environment-variable", &a[0])?;
-        Ok(Value::Bool(false))
+        fail(format!("{}: the shell has no environment variables ({})", NO_ENVIRONMENT, write_short(&a[0])))
     }),
-    prim!("get-environment-variables", 0, Some(0), |_, _| Ok(Value::Nil)),
+    prim!("get-environment-variables", 0, Some(0), |_, _| {
+        fail(format!("{}: the shell has no environment variables", NO_ENVIRONMENT))
+    }),
     prim!("features", 0, Some(0), |_, _| make_list(crate::derived::FEATURES.iter().map(|f| Value::sym(f)).collect())),
     prim!("environment", 0, ANY, |_, _| Ok(Value::sym("environment"))),
     prim!("interaction-environment", 0, Some(0), |_, _| Ok(Value::sym("environment"))),
@@ -114,6 +117,7 @@ static CORE: &[Primitive] = &[
 ];
 
 const NO_FILES: &str = "no files here";
+const NO_ENVIRONMENT: &str = "no environment here";
 
 fn no_files(_: &mut Interp, a: &[Value]) -> R<Value> {
     fail(format!("{}: the shell has no file system ({})", NO_FILES, write_short(&a[0])))

@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use crate::builtins::{index, prim, type_error, ANY};
 use crate::eval::Primitive;
-use crate::value::{fail, vec_with_capacity, Value, R};
+use crate::value::{check_mutable, fail, vec_with_capacity, Value, R};
 
 pub struct Bytevector {
     pub bytes: RefCell<Vec<u8>>,
@@ -67,6 +67,7 @@ pub static PRIMS: &[Primitive] = &[
         }
     }),
     prim!("bytevector-u8-set!", 3, Some(3), |_, a| {
+        check_mutable("bytevector-u8-set!", &a[0])?;
         let mut b = bytevector("bytevector-u8-set!", &a[0])?.bytes.borrow_mut();
         let k = index("bytevector-u8-set!", &a[1])?;
         let x = byte("bytevector-u8-set!", &a[2])?;
@@ -79,6 +80,7 @@ pub static PRIMS: &[Primitive] = &[
     }),
     prim!("bytevector-copy", 1, Some(3), |_, a| Ok(Bytevector::new(range("bytevector-copy", &a[0], a.get(1), a.get(2))?))),
     prim!("bytevector-copy!", 3, Some(5), |_, a| {
+        check_mutable("bytevector-copy!", &a[0])?;
         let to = bytevector("bytevector-copy!", &a[0])?;
         let at = index("bytevector-copy!", &a[1])?;
         // Copied out first: source and destination may be the same bytevector.
@@ -103,6 +105,7 @@ pub static PRIMS: &[Primitive] = &[
     }),
     prim!("bytevector-fill!", 2, Some(4), |_, a| {
         let x = byte("bytevector-fill!", &a[1])?;
+        check_mutable("bytevector-fill!", &a[0])?;
         let mut b = bytevector("bytevector-fill!", &a[0])?.bytes.borrow_mut();
         let (start, end) = crate::vectors::bounds("bytevector-fill!", "bytevector", b.len(), a.get(2), a.get(3))?;
         for slot in &mut b[start..end] {

@@ -10,14 +10,14 @@
 //! [`Compiler::special`], or a rewrite in derived.rs.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use crate::builtins;
 use crate::eval::{Closure, Env, Frame};
 use crate::printer::write_short;
 use crate::syntax::{self, Macro};
-use crate::value::{cons, fail, list_from_vec, list_to_vec, Symbol, Value, R};
+use crate::value::{cons, fail, is_circular, list_from_vec, list_to_vec, make_literal, Symbol, Value, R};
 
 pub type NodeRef = Rc<Node>;
 
@@ -260,6 +260,12 @@ fn call(f: NodeRef, args: Vec<NodeRef>) -> Node {
     Node::Call(f, args, simple)
 }
 
+/// A quoted or self-evaluating datum of the program: a constant, which must not change.
+fn literal(datum: Value) -> R<NodeRef> {
+    make_literal(&datum)?;
+    Ok(node(Node::Const(datum)))
+}
+
 fn unspecified() -> NodeRef {
     node(Node::Const(Value::Unspecified))
 }
@@ -400,7 +406,7 @@ impl<'a> Compiler<'a> {
                 Ok(node(call(f, args)))
             }
             Value::Nil => fail("() is not an expression (quote it: '())"),
-            other => Ok(node(Node::Const(other.clone()))),
+            other => literal(other.clone()),
         }
     }
 
@@ -432,7 +438,7 @@ impl<'a> Compiler<'a> {
         let args = &items[1..];
         match keyword {
             "quote" => match args {
-                [datum] => Ok(node(Node::Const(syntax::strip(datum)))),
+                [datum] => literal(syntax::strip(datum)),
                 _ => syntax_error("quote", x),
             },
             "quasiquote" => match args {
@@ -978,8 +984,11 @@ impl<'a> Compiler<'a> {
 
     #[inline(never)]
     fn quasi_inner(&mut self, template: &Value, depth: usize) -> R<NodeRef> {
-        if !Self::has_unquote(template, 0) {
+        if !Self::has_unquote(template, 0, &mut HashSet::new()) {
             return Ok(node(Node::Const(template.clone())));
+        }
+        if is_circular(template) {
+            return fail(format!("quasiquote: circular template {}", write_short(template)));
         }
         if let Some(inner) = Self::form_of(template, "unquote") {
             return if depth == 1 {
@@ -1036,8 +1045,9 @@ impl<'a> Compiler<'a> {
         Ok(node(call(prim(&builtins::LIST), vec![node(Node::Const(Value::sym(keyword))), inner])))
     }
 
-    /// Whether a template contains an unquote anywhere (otherwise it is a constant).
-    fn has_unquote(v: &Value, depth: usize) -> bool {
+    /// Whether a template contains an unquote anywhere (otherwise it is a constant); `seen`
+    /// holds the pairs and vectors already looked at (a template may be circular).
+    fn has_unquote(v: &Value, depth: usize, seen: &mut HashSet<usize>) -> bool {
         if depth > MAX_DEPTH {
             return true; // too deep to tell: compiling it reports the depth
         }
@@ -1046,18 +1056,24 @@ impl<'a> Compiler<'a> {
         loop {
             match cur {
                 Value::Pair(p) => {
+                    if !seen.insert(Rc::as_ptr(&p) as usize) {
+                        return false;
+                    }
                     let head = p.car();
                     if let Value::Sym(s) = &head {
                         if s.name() == "unquote" || s.name() == "unquote-splicing" {
                             return true;
                         }
                     }
-                    if Self::has_unquote(&head, depth + 1) {
+                    if Self::has_unquote(&head, depth + 1, seen) {
                         return true;
                     }
                     cur = p.cdr();
                 }
-                Value::Vector(vec) => return vec.items.borrow().iter().any(|x| Self::has_unquote(x, depth + 1)),
+                Value::Vector(vec) => {
+                    return seen.insert(Rc::as_ptr(&vec) as usize)
+                        && vec.items.borrow().iter().any(|x| Self::has_unquote(x, depth + 1, seen))
+                }
                 _ => return false,
             }
         }

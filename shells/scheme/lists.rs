@@ -10,7 +10,8 @@ use crate::printer::write_short;
 use crate::eval::charge;
 use crate::tables::{HashKey, Kind};
 use crate::value::{
-    cons, eqv, equal, fail, is_circular, list_length, list_to_vec, list_with_tail, pair_bytes, reserve_n, Value, R,
+    check_mutable, cons, eqv, equal, fail, is_circular, list_length, list_to_vec, list_with_tail, pair_bytes, reserve_n,
+    Value, R,
 };
 
 fn eqv_ok(a: &Value, b: &Value) -> R<bool> {
@@ -21,10 +22,12 @@ pub static PRIMS: &[Primitive] = &[
     prim!("car", 1, Some(1), |_, a| Ok(pair("car", &a[0])?.car())),
     prim!("cdr", 1, Some(1), |_, a| Ok(pair("cdr", &a[0])?.cdr())),
     prim!("set-car!", 2, Some(2), |_, a| {
+        check_mutable("set-car!", &a[0])?;
         pair("set-car!", &a[0])?.set_car(a[1].clone());
         Ok(Value::Unspecified)
     }),
     prim!("set-cdr!", 2, Some(2), |_, a| {
+        check_mutable("set-cdr!", &a[0])?;
         pair("set-cdr!", &a[0])?.set_cdr(a[1].clone());
         Ok(Value::Unspecified)
     }),
@@ -87,7 +90,9 @@ pub static PRIMS: &[Primitive] = &[
     }),
     prim!("list-set!", 3, Some(3), |_, a| {
         let k = index("list-set!", &a[1])?;
-        match tail("list-set!", &a[0], k)? {
+        let cell = tail("list-set!", &a[0], k)?;
+        check_mutable("list-set!", &cell)?;
+        match cell {
             Value::Pair(p) => {
                 p.set_car(a[2].clone());
                 Ok(Value::Unspecified)

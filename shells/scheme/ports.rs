@@ -12,7 +12,7 @@ use crate::bytevectors::{byte, bytevector, Bytevector};
 use crate::eval::{Interp, Primitive};
 use crate::printer::{display_string, write_string, write_string_shared};
 use crate::reader::{read, Read};
-use crate::value::{fail, reserve, Value, R};
+use crate::value::{check_mutable, fail, reserve, Value, R};
 
 pub enum PortKind {
     /// Characters of a string being read, and the position of the next one.
@@ -97,6 +97,7 @@ pub static PRIMS: &[Primitive] = &[
         Ok(Bytevector::new(bytes[start..end].to_vec()))
     }),
     prim!("read-bytevector!", 1, Some(4), |_, a| {
+        check_mutable("read-bytevector!", &a[0])?;
         let target = bytevector("read-bytevector!", &a[0])?;
         let (bytes, pos) = binary_input("read-bytevector!", a.get(1))?;
         let len = target.bytes.borrow().len();

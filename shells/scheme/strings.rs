@@ -5,7 +5,9 @@
 use crate::builtins::{character, index, make_list, prim, sstring, string, symbol, type_error, ANY};
 use crate::eval::{Interp, Primitive};
 use crate::printer::display_string;
-use crate::value::{fail, list_to_vec, pair_bytes, reserve, reserve_n, string_with_capacity, Symbol, Value, R};
+use crate::value::{
+    check_mutable, fail, list_to_vec, pair_bytes, reserve, reserve_n, string_with_capacity, Symbol, Value, R,
+};
 
 pub static PRIMS: &[Primitive] = &[
     prim!("string?", 1, Some(1), |_, a| Ok(Value::Bool(matches!(a[0], Value::Str(_))))),
@@ -36,6 +38,7 @@ pub static PRIMS: &[Primitive] = &[
     prim!("substring", 2, Some(3), |_, a| Ok(Value::str(sub("substring", &a[0], a.get(1), a.get(2))?))),
     prim!("string-copy", 1, Some(3), |_, a| Ok(Value::str(sub("string-copy", &a[0], a.get(1), a.get(2))?))),
     prim!("string-set!", 3, Some(3), |_, a| {
+        check_mutable("string-set!", &a[0])?;
         let s = sstring("string-set!", &a[0])?;
         let k = index("string-set!", &a[1])?;
         let c = character("string-set!", &a[2])?;
@@ -55,6 +58,7 @@ pub static PRIMS: &[Primitive] = &[
         Ok(Value::Unspecified)
     }),
     prim!("string-fill!", 2, Some(4), |_, a| {
+        check_mutable("string-fill!", &a[0])?;
         let s = sstring("string-fill!", &a[0])?;
         let c = character("string-fill!", &a[1])?;
         reserve_n(s.borrow().len(), 4)?;
@@ -67,6 +71,7 @@ pub static PRIMS: &[Primitive] = &[
         Ok(Value::Unspecified)
     }),
     prim!("string-copy!", 3, Some(5), |_, a| {
+        check_mutable("string-copy!", &a[0])?;
         let to = sstring("string-copy!", &a[0])?;
         let at = index("string-copy!", &a[1])?;
         // Copied out first: source and destination may be the same string.

@@ -5,10 +5,11 @@
 //! macro's `let`, `if` or temporary variable neither captures nor is captured by the user's.
 //! `quote` strips aliases back to plain symbols ([`strip`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use crate::printer::write_short;
-use crate::value::{fail, list_with_tail, Symbol, Value, Vector, R};
+use crate::value::{cons, fail, is_circular, list_with_tail, Symbol, Value, Vector, R};
 
 pub struct Macro {
     literals: Vec<Symbol>,
@@ -105,9 +106,12 @@ impl Macro {
                 }
             }
             Value::Pair(_) => {
-                let (items, tail) = spine(pattern);
-                let (forms, form_tail) = spine(form);
-                self.match_sequence(&items, &tail, &forms, &form_tail, b)
+                match (spine(pattern), spine(form)) {
+                    (Ok((items, tail)), Ok((forms, form_tail))) => {
+                        self.match_sequence(&items, &tail, &forms, &form_tail, b)
+                    }
+                    _ => false,
+                }
             }
             Value::Nil => matches!(form, Value::Nil),
             Value::Vector(v) => match form {
@@ -226,7 +230,7 @@ impl Macro {
                         return inner.fill(&rest.car(), b, renames);
                     }
                 }
-                let (items, tail) = spine(template);
+                let (items, tail) = spine(template)?;
                 let filled = self.fill_sequence(&items, b, renames)?;
                 let tail = if matches!(tail, Value::Nil) { Value::Nil } else { self.fill(&tail, b, renames)? };
                 Ok(list_with_tail(filled, tail))
@@ -302,54 +306,115 @@ fn clone_binding(b: &Binding) -> Binding {
     }
 }
 
-/// The elements of a possibly improper list, and its tail.
-fn spine(v: &Value) -> (Vec<Value>, Value) {
+/// The elements of a possibly improper list, and its tail; a circular list (which a macro
+/// cannot take apart or rebuild) is an error.
+fn spine(v: &Value) -> R<(Vec<Value>, Value)> {
+    if is_circular(v) {
+        return fail(format!("syntax-rules: circular list {}", write_short(v)));
+    }
     let mut items = Vec::new();
     let mut cur = v.clone();
     while let Value::Pair(p) = cur {
         items.push(p.car());
         cur = p.cdr();
     }
-    (items, cur)
+    Ok((items, cur))
 }
 
 /// `datum` with every alias replaced by its plain symbol (what `quote` of macro output gives).
+/// Shared and circular parts of the datum stay shared and circular (`'#0=(a . #0#)`).
 pub fn strip(datum: &Value) -> Value {
-    if !has_alias(datum, 0) {
+    if !has_alias(datum, 0, &mut HashSet::new()) {
         return datum.clone();
     }
-    strip_inner(datum, 0)
+    Stripper { copies: HashMap::new() }.strip(datum, 0)
 }
 
 const MAX_STRIP_DEPTH: usize = 300;
 
-fn has_alias(v: &Value, depth: usize) -> bool {
+/// Whether `v` holds an alias; `seen` holds the pairs and vectors already looked at.
+fn has_alias(v: &Value, depth: usize, seen: &mut HashSet<usize>) -> bool {
     if depth > MAX_STRIP_DEPTH || crate::value::stack_exhausted() {
         return false;
     }
     match v {
         Value::Sym(s) => s.as_alias().is_some(),
         Value::Pair(_) => {
-            let (items, tail) = spine(v);
-            items.iter().any(|i| has_alias(i, depth + 1)) || has_alias(&tail, depth + 1)
+            let mut cur = v.clone();
+            while let Value::Pair(p) = cur {
+                if !seen.insert(Rc::as_ptr(&p) as usize) {
+                    return false;
+                }
+                if has_alias(p.car_ref(), depth + 1, seen) {
+                    return true;
+                }
+                cur = p.cdr();
+            }
+            has_alias(&cur, depth + 1, seen)
         }
-        Value::Vector(vec) => vec.items.borrow().iter().any(|i| has_alias(i, depth + 1)),
+        Value::Vector(vec) => {
+            seen.insert(Rc::as_ptr(vec) as usize) && vec.items.borrow().iter().any(|i| has_alias(i, depth + 1, seen))
+        }
         _ => false,
     }
 }
 
-fn strip_inner(v: &Value, depth: usize) -> Value {
-    match v {
-        Value::Sym(s) if s.as_alias().is_some() => Value::Sym(s.base()),
-        Value::Pair(_) if depth < MAX_STRIP_DEPTH && !crate::value::stack_exhausted() => {
-            let (items, tail) = spine(v);
-            let items = items.iter().map(|i| strip_inner(i, depth + 1)).collect();
-            list_with_tail(items, strip_inner(&tail, depth + 1))
+/// Copies a datum without its aliases.
+struct Stripper {
+    /// The copy of each pair and vector copied so far, by the original's address: a cycle back
+    /// into the datum finds its copy.
+    copies: HashMap<usize, Value>,
+}
+
+impl Stripper {
+    fn strip(&mut self, v: &Value, depth: usize) -> Value {
+        match v {
+            Value::Sym(s) if s.as_alias().is_some() => Value::Sym(s.base()),
+            Value::Pair(_) if depth < MAX_STRIP_DEPTH && !crate::value::stack_exhausted() => {
+                // The spine's copies exist (and are known) before the elements are copied.
+                let mut originals = Vec::new();
+                let mut copies = Vec::new();
+                let mut cur = v.clone();
+                let tail = loop {
+                    match cur {
+                        Value::Pair(p) => {
+                            let key = Rc::as_ptr(&p) as usize;
+                            if let Some(copy) = self.copies.get(&key) {
+                                break copy.clone();
+                            }
+                            let copy = cons(Value::Nil, Value::Nil);
+                            self.copies.insert(key, copy.clone());
+                            copies.push(copy);
+                            cur = p.cdr();
+                            originals.push(p);
+                        }
+                        other => break self.strip(&other, depth + 1),
+                    }
+                };
+                let mut next = tail;
+                for (original, copy) in originals.iter().zip(&copies).rev() {
+                    if let Value::Pair(c) = copy {
+                        c.set_cdr(next);
+                        c.set_car(self.strip(&original.car(), depth + 1));
+                    }
+                    next = copy.clone();
+                }
+                next
+            }
+            Value::Vector(vec) if depth < MAX_STRIP_DEPTH => {
+                let key = Rc::as_ptr(vec) as usize;
+                if let Some(copy) = self.copies.get(&key) {
+                    return copy.clone();
+                }
+                let copy = Vector::new(Vec::new());
+                self.copies.insert(key, copy.clone());
+                let items: Vec<Value> = vec.items.borrow().iter().map(|i| self.strip(i, depth + 1)).collect();
+                if let Value::Vector(c) = &copy {
+                    *c.items.borrow_mut() = items;
+                }
+                copy
+            }
+            other => other.clone(),
         }
-        Value::Vector(vec) if depth < MAX_STRIP_DEPTH => {
-            let items = vec.items.borrow().iter().map(|i| strip_inner(i, depth + 1)).collect();
-            Vector::new(items)
-        }
-        other => other.clone(),
     }
 }

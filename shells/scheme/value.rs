@@ -6,8 +6,9 @@
 //!   running out of the session's memory is a Scheme error ("out of memory"), not a trap;
 //! - containers drop their children through a queue ([`release`]), so freeing a million-element
 //!   list or a deep chain of closures never recurses on the (small) native stack.
-//! To add a kind of value: a variant of [`Value`], its `write` form in printer.rs, and (if it
-//! holds other values) a case in [`release`].
+//! To add a kind of value: a variant of [`Value`], its `write` form in printer.rs, (if it
+//! holds other values) a case in [`release`], and (if it can be written as a literal and
+//! changed) a mark in [`make_literal`] checked by its mutators ([`check_mutable`]).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::{Cell, Ref, RefCell, RefMut};
@@ -475,6 +476,130 @@ impl Drop for Vector {
     fn drop(&mut self) {
         release_all(self.items.get_mut());
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Literal constants
+
+/// A literal constant's mark: a weak reference to it, kept in [`LITERALS`].
+enum Literal {
+    Pair(Weak<Pair>),
+    Vector(Weak<Vector>),
+    Str(Weak<SString>),
+    Bytes(Weak<crate::bytevectors::Bytevector>),
+}
+
+impl Literal {
+    fn alive(&self) -> bool {
+        match self {
+            Literal::Pair(w) => w.strong_count() > 0,
+            Literal::Vector(w) => w.strong_count() > 0,
+            Literal::Str(w) => w.strong_count() > 0,
+            Literal::Bytes(w) => w.strong_count() > 0,
+        }
+    }
+}
+
+/// The marks of the program's literal constants. Nothing else takes weak references to data,
+/// so an object is a constant exactly when it has one ([`is_literal`]): the mark costs the
+/// constants an entry here and every other pair nothing. Marks of constants that died are swept
+/// when the table has doubled (their memory is held until then).
+struct LiteralTable {
+    marks: Vec<Literal>,
+    sweep_at: usize,
+}
+
+/// Marks kept before the first sweep.
+const LITERAL_SWEEP_MIN: usize = 1024;
+
+thread_local! {
+    static LITERALS: RefCell<LiteralTable> =
+        RefCell::new(LiteralTable { marks: Vec::new(), sweep_at: LITERAL_SWEEP_MIN });
+}
+
+fn is_literal<T>(rc: &Rc<T>) -> bool {
+    Rc::weak_count(rc) > 0
+}
+
+fn add_mark(mark: Literal) -> R<()> {
+    reserve(std::mem::size_of::<Literal>())?;
+    LITERALS.with(|table| {
+        let mut table = table.borrow_mut();
+        if table.marks.len() >= table.sweep_at {
+            table.marks.retain(Literal::alive);
+            table.sweep_at = (2 * table.marks.len()).max(LITERAL_SWEEP_MIN);
+        }
+        table.marks.try_reserve(1).map_err(|_| out_of_memory())?;
+        table.marks.push(mark);
+        Ok(())
+    })
+}
+
+/// Makes `datum` (a quoted or self-evaluating datum of a program) and everything in it
+/// constant: changing it is an error (R7RS 3.4). Shared and circular parts are walked once.
+pub fn make_literal(datum: &Value) -> R<()> {
+    // Lists are walked along their spine in a loop (a long list needs no stack), elements
+    // that hold other values through `containers`.
+    let mut containers = Vec::new();
+    mark_item(datum, &mut containers)?;
+    while let Some(container) = containers.pop() {
+        let mut cur = container;
+        loop {
+            match cur {
+                Value::Pair(p) if !is_literal(&p) => {
+                    add_mark(Literal::Pair(Rc::downgrade(&p)))?;
+                    mark_item(p.car_ref(), &mut containers)?;
+                    cur = p.cdr();
+                }
+                Value::Vector(vec) if !is_literal(&vec) => {
+                    add_mark(Literal::Vector(Rc::downgrade(&vec)))?;
+                    for item in vec.items.borrow().iter() {
+                        mark_item(item, &mut containers)?;
+                    }
+                    break;
+                }
+                // Already marked, with all it holds.
+                Value::Pair(_) | Value::Vector(_) => break,
+                // A dotted list's tail.
+                other => {
+                    mark_item(&other, &mut containers)?;
+                    break;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Marks a string or bytevector (which hold no other values); leaves a pair or vector to
+/// [`make_literal`]'s walk.
+fn mark_item(v: &Value, containers: &mut Vec<Value>) -> R<()> {
+    match v {
+        Value::Pair(_) | Value::Vector(_) => {
+            containers.push(v.clone());
+            Ok(())
+        }
+        Value::Str(s) if !is_literal(s) => add_mark(Literal::Str(Rc::downgrade(s))),
+        Value::Bytevector(b) if !is_literal(b) => add_mark(Literal::Bytes(Rc::downgrade(b))),
+        _ => Ok(()),
+    }
+}
+
+/// Fails when `who` is about to change `v` and `v` is a literal constant.
+pub fn check_mutable(who: &str, v: &Value) -> R<()> {
+    let copier = match v {
+        Value::Pair(p) if is_literal(p) => "list-copy",
+        Value::Vector(vec) if is_literal(vec) => "vector-copy",
+        Value::Str(s) if is_literal(s) => "string-copy",
+        Value::Bytevector(b) if is_literal(b) => "bytevector-copy",
+        _ => return Ok(()),
+    };
+    fail(format!(
+        "{}: {} is a literal constant and cannot be changed; change a copy ({} makes one)",
+        who,
+        crate::printer::write_short(v),
+        copier
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------

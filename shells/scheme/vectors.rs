@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use crate::builtins::{index, make_list, prim, type_error, ANY};
 use crate::eval::{Interp, Primitive};
-use crate::value::{fail, list_to_vec, reserve_n, vec_with_capacity, Value, Vector, R};
+use crate::value::{check_mutable, fail, list_to_vec, reserve_n, vec_with_capacity, Value, Vector, R};
 
 const VALUE_BYTES: usize = std::mem::size_of::<Value>();
 
@@ -32,6 +32,7 @@ pub static PRIMS: &[Primitive] = &[
         }
     }),
     prim!("vector-set!", 3, Some(3), |_, a| {
+        check_mutable("vector-set!", &a[0])?;
         let v = vector("vector-set!", &a[0])?;
         let k = index("vector-set!", &a[1])?;
         let old = {
@@ -51,6 +52,7 @@ pub static PRIMS: &[Primitive] = &[
     }),
     prim!("list->vector", 1, Some(1), list_to_vector),
     prim!("vector-fill!", 2, Some(4), |_, a| {
+        check_mutable("vector-fill!", &a[0])?;
         let v = vector("vector-fill!", &a[0])?;
         let (start, end) = bounds("vector-fill!", "vector", v.items.borrow().len(), a.get(2), a.get(3))?;
         let old: Vec<Value> = {
@@ -61,6 +63,7 @@ pub static PRIMS: &[Primitive] = &[
         Ok(Value::Unspecified)
     }),
     prim!("vector-copy!", 3, Some(5), |_, a| {
+        check_mutable("vector-copy!", &a[0])?;
         let to = vector("vector-copy!", &a[0])?;
         let at = index("vector-copy!", &a[1])?;
         let items = range("vector-copy!", &a[2..])?;

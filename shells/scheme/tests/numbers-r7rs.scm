@@ -10,4 +10,6 @@
 (number->string 255 16) (number->string -10 2) (number->string 1.5)
 (boolean=? #t #t) (boolean=? #t #f) (symbol=? 'a 'a 'a)
 (numerator 0.75) (denominator 0.75)
+; Without rationals (/ 6 4) is 1.5, whose numerator and denominator are inexact like it.
+(numerator (/ 6 4)) (denominator (/ 6 4)) (numerator 5) (denominator 5) (numerator -0.75) (denominator 0.0)
 1e21 1.5e-7 -0.0

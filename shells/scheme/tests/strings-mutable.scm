@@ -14,7 +14,7 @@ t
 (string-copy! t 0 t 6)
 t
 (string-set! t 100 #\a)
-(string-set! "é" 0 #\ü)
+(let ((s (string-copy "é"))) (string-set! s 0 #\ü) s)
 (string-copy "hello" 1 3)
 (substring "hello" 1 3)
 (string->list "hello" 2)
