@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.newsclub.net.unix.AFUNIXSocket;
@@ -45,6 +46,8 @@ public final class Session implements Runnable {
     private volatile Connection connection;
     private volatile boolean admitted;
     private volatile String closeReason = "client closed the connection";
+    /** Set by the first {@link #kill}: its reason is the one on record. */
+    private final AtomicBoolean killed = new AtomicBoolean();
 
     public Session(long id, AFUNIXSocket socket, SessionServices services, ServerControl server) {
         this.id = id;
@@ -67,8 +70,15 @@ public final class Session implements Runnable {
         return admitted;
     }
 
-    /** Ends the session from another thread without waiting on its client (see {@link Connection#kill()}). */
+    /**
+     * Ends the session from another thread without waiting on its client (see {@link Connection#kill()}).
+     * Only the first call counts: a session an admin killed that is still closing when the server
+     * shuts down was killed by the admin.
+     */
     public void kill(String reason) {
+        if (!killed.compareAndSet(false, true)) {
+            return;
+        }
         closeReason = reason;
         ShellSlot s = slot;
         if (s != null) {
