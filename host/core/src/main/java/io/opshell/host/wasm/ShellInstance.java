@@ -32,6 +32,8 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     private GuestStdio stdio;
     private StateAccess access;
     private Duration stepDeadline;
+    /** {@link #softDeadline} of {@link #stepDeadline} in nanoseconds, computed once: Duration's division is BigDecimal arithmetic. */
+    private long softDeadlineBudgetNanos;
     private long memoryLimitBytes;
     /** The limit the engine was given at instantiation; the session's may be lower. */
     private long instanceMemoryLimitBytes;
@@ -69,9 +71,14 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         this.runtime = runtime;
         this.stdio = stdio;
         this.access = access;
-        this.stepDeadline = stepDeadline;
+        limitSteps(stepDeadline);
         this.memoryLimitBytes = memoryLimitBytes;
         this.instanceMemoryLimitBytes = memoryLimitBytes;
+    }
+
+    private void limitSteps(Duration deadline) {
+        stepDeadline = deadline;
+        softDeadlineBudgetNanos = softDeadline(deadline).toNanos();
     }
 
     /**
@@ -137,7 +144,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         }
         this.stdio = stdio;
         this.access = access;
-        this.stepDeadline = stepDeadline;
+        limitSteps(stepDeadline);
         this.memoryLimitBytes = memoryLimitBytes;
         enforcedByEngine = instance.enforcesMemoryLimit() && memoryLimitBytes >= instanceMemoryLimitBytes;
         counted = true;
@@ -347,7 +354,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         if (closed) {
             throw new ShellFault("shell instance is closed");
         }
-        softDeadlineNanos = System.nanoTime() + softDeadline(stepDeadline).toNanos();
+        softDeadlineNanos = System.nanoTime() + softDeadlineBudgetNanos;
         stdio.beginCall();
         runtime.callStarted(this);
         long[] results;
