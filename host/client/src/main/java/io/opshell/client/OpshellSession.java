@@ -192,10 +192,10 @@ final class OpshellSession implements AutoCloseable {
             for (Pending p : left) {
                 // \quit is answered by the session closing; any other line never reached an answer.
                 Answer a = p.quits() ? Answer.local(p.input(), true, "") : Answer.local(p.input(), false, NOT_ANSWERED);
-                p.answer().complete(a);
                 if (!p.internal() && open) {
                     listener.answer(a);
                 }
+                p.answer().complete(a);
             }
             if (open) {
                 listener.ended();
@@ -249,10 +249,12 @@ final class OpshellSession implements AutoCloseable {
                 return;
             }
             Answer mine = k == 0 ? a : new Answer(p.input(), a.ok(), false, "", null);
-            p.answer().complete(mine);
+            // The listener first: whoever waits on the answer then finds it printed, so what the
+            // client answers itself (a refused \mode) comes after it, in input order.
             if (!p.internal() && k == 0) {
                 listener.answer(mine);
             }
+            p.answer().complete(mine);
         }
     }
 
