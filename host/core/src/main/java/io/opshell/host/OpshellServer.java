@@ -171,7 +171,13 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
         long id = nextSessionId.getAndIncrement();
         Session session = new Session(id, socket, services, this);
         sessions.put(id, session);
-        sessionThreads.start(session, () -> forget(session));
+        sessionThreads.start(id, () -> {
+            try {
+                session.run();
+            } finally {
+                forget(session);
+            }
+        });
     }
 
     /** The per-peer connection rate limit: a uid opening connections too fast is refused. */

@@ -45,24 +45,20 @@ public final class SessionThreads {
     }
 
     /**
-     * Runs {@code session} on a thread of its own; {@code whenDone} runs on that thread after it.
+     * Runs {@code work}, the whole of session {@code sessionId}, on a thread of its own.
      *
      * @throws RejectedExecutionException after {@link #awaitSessionsEnded}
      */
-    public void start(Session session, Runnable whenDone) {
+    public void start(long sessionId, Runnable work) {
         pool.execute(() -> {
             Thread self = Thread.currentThread();
             Thread.interrupted();
-            self.setName(SESSION_NAME_PREFIX + session.id());
+            self.setName(SESSION_NAME_PREFIX + sessionId);
             try {
-                session.run();
+                work.run();
             } finally {
-                try {
-                    whenDone.run();
-                } finally {
-                    Thread.interrupted();
-                    self.setName(IDLE_NAME);
-                }
+                Thread.interrupted();
+                self.setName(IDLE_NAME);
             }
         });
     }

@@ -2,6 +2,7 @@ package io.opshell.host.bench;
 
 import io.opshell.host.bench.Protocol.Op;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -69,7 +70,7 @@ final class Harness {
 
     /** The Scheme definition the compute measure runs: naive doubly recursive Fibonacci. */
     static final String FIB = "(define (fib n) (if (< n 2) n (+ (fib (- n 1)) (fib (- n 2)))))";
-    private static final byte[] SCHEME_PROMPT = "scheme> ".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private static final byte[] SCHEME_PROMPT = "scheme> ".getBytes(StandardCharsets.UTF_8);
 
     /**
      * The Scheme shell's compute speed: in one session, {@code definition}, then {@code expr}
@@ -78,11 +79,11 @@ final class Harness {
      */
     static double schemeMillis(Target t, String definition, String expr, String expected, int warmup, int runs) {
         try (Conn c = connect(t)) {
-            c.write("\\shell scheme\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            c.write("\\shell scheme\n".getBytes(StandardCharsets.UTF_8));
             c.readUntil(SCHEME_PROMPT);
-            c.write((definition + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            c.write((definition + "\n").getBytes(StandardCharsets.UTF_8));
             c.readUntil(SCHEME_PROMPT);
-            byte[] line = (expr + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] line = (expr + "\n").getBytes(StandardCharsets.UTF_8);
             double[] millis = new double[runs];
             for (int i = 0; i < warmup + runs; i++) {
                 long t0 = System.nanoTime();
@@ -90,7 +91,7 @@ final class Harness {
                 String reply = c.readUntil(SCHEME_PROMPT);
                 long t1 = System.nanoTime();
                 if (!reply.equals(expected + "\n")) {
-                    throw new IOException("scheme " + expr + " answered " + Conn.printable(reply.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                    throw new IOException("scheme " + expr + " answered " + Conn.printable(reply.getBytes(StandardCharsets.UTF_8)));
                 }
                 if (i >= warmup) {
                     millis[i - warmup] = (t1 - t0) / 1e6;
