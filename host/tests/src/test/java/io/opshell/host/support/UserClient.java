@@ -52,11 +52,22 @@ public final class UserClient implements AutoCloseable {
         return new UserClient(p);
     }
 
-    /** Runs a whole piped session: sends {@code input}, closes stdin, returns everything the server said. */
+    /**
+     * Runs a whole piped session: sends {@code input}, closes stdin, returns everything the client
+     * printed. A connection that is refused (by the kernel or by the server) may end the client
+     * before its input is written; then what it printed is the answer, and the caller's assertions
+     * judge it.
+     */
     public static String session(Path socket, long uid, long gid, String input) throws Exception {
         try (UserClient c = connect(socket, uid, gid)) {
-            c.send(input);
-            c.endInput();
+            try {
+                c.stdin.write(input.getBytes(StandardCharsets.UTF_8));
+                c.stdin.close();
+            } catch (IOException ended) {
+                if (!c.process.waitFor(TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)) {
+                    throw ended; // the client is alive and took no input: a real failure
+                }
+            }
             return c.readToEnd();
         }
     }
