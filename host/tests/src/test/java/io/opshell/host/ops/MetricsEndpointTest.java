@@ -97,7 +97,7 @@ class MetricsEndpointTest {
             TestServer.eventually(Duration.ofSeconds(10), () -> ts.server.sessionCount() == 0);
             assertThat(mine.get("opshell.sessions.opened").functionCounter().count()).isEqualTo(1);
             assertThat(mine.get("opshell.commands").functionCounter().count()).isEqualTo(2);
-            assertThat(mine.get("opshell.store.operations").tag("operation", "add").tag("outcome", "ok").timer().count())
+            assertThat(mine.get("opshell.store.operations").tag("operation", "add").tag("outcome", "ok").functionTimer().count())
                     .isEqualTo(2);
             StatsSnapshot stats = ts.server.metrics().snapshot();
             assertThat(stats.commands()).isEqualTo(2);
