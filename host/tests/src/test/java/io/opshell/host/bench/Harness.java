@@ -134,10 +134,20 @@ final class Harness {
      */
     static final java.time.Duration SETUP_PACING = java.time.Duration.ofMillis(5);
 
-    /** Connect until ready, {@code warmup} + {@code n} times, one every {@code pacing}; returns the measured n in ns. */
-    static Histogram sessionSetup(Target t, int warmup, int n, java.time.Duration pacing) {
+    /**
+     * Connect until ready, one every {@code pacing}: unmeasured until at least {@code warmup} times
+     * and {@code warmupMillis} have passed, then {@code n} measured; returns those in ns.
+     */
+    static Histogram sessionSetup(Target t, int warmup, long warmupMillis, int n, java.time.Duration pacing) {
         Histogram samples = Stats.nanos();
         try {
+            long warmUntil = System.nanoTime() + warmupMillis * 1_000_000;
+            while (System.nanoTime() - warmUntil < 0) {
+                try (Conn c = Conn.open(t.socket)) {
+                    t.protocol.awaitReady(c);
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(pacing.toNanos());
+            }
             long next = System.nanoTime();
             for (int i = 0; i < warmup + n; i++) {
                 next += pacing.toNanos();
@@ -175,8 +185,8 @@ final class Harness {
         private int done;
         private long sent;
 
-        /** Connects, stores the keys (GET) and runs {@code warmup} unmeasured round trips. */
-        RoundTrips(Target t, Op op, int warmup, int total) {
+        /** Connects, stores the keys (GET) and runs unmeasured round trips: at least {@code warmup}, for at least {@code warmupMillis}. */
+        RoundTrips(Target t, Op op, int warmup, long warmupMillis, int total) {
             this.t = t;
             this.op = op;
             this.total = total;
@@ -190,7 +200,8 @@ final class Harness {
                 for (int j = 0; j < w.preload.length; j++) {
                     exchange(t, c, w.preload[j], w.preloadExpected[j]);
                 }
-                for (int i = 0; i < warmup; i++) {
+                long warmUntil = System.nanoTime() + warmupMillis * 1_000_000;
+                for (int i = 0; i < warmup || System.nanoTime() - warmUntil < 0; i++) {
                     next();
                 }
             } catch (IOException | RuntimeException e) {
