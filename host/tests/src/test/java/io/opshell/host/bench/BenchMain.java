@@ -49,7 +49,7 @@ public final class BenchMain {
 
         String describe() {
             return String.format(Locale.ROOT,
-                    "each target warmed up for at least %d ms before its first measured session setup and round trip of each op"
+                    "each target warmed up for at least %d ms before its first measured session setup, round trip of each op and (fib 25)"
                             + " (its steady state: a JVM server compiles its hot paths after tens of thousands of commands; the second placement's round trips follow warm);"
                             + " targets interleaved in %d rounds, each preceded by %d (sessions: %d) unmeasured warm-up operations; session setup %d (+%d warm-up) sessions, one every "
                             + Harness.SETUP_PACING.toMillis() + " ms;"
@@ -67,10 +67,11 @@ public final class BenchMain {
     private static final java.util.Set<String> CROWD_TARGETS = java.util.Set.of("redis", "opshell-chicory");
 
     /**
-     * The least warm-up before a target's first measured session setups and round trips: the
-     * server's steady state is what an operator meets, and a JVM server (opshell on either engine,
-     * the native Java target) reaches it only after HotSpot has compiled its hot paths, measured at
-     * 40,000-80,000 round trips for opshell on Chicory (several seconds). Every target gets the same.
+     * The least warm-up before a target's first measured session setups, round trips and Scheme
+     * runs: the server's steady state is what an operator meets, and a JVM server (opshell on
+     * either engine, the native Java target) reaches it only after HotSpot has compiled its hot
+     * paths, measured at 40,000-80,000 round trips for opshell on Chicory (several seconds), and
+     * longer for the Scheme evaluator's huge methods. Every target gets the same.
      */
     private static final long STEADY_STATE_WARMUP_MILLIS = 6_000;
 
@@ -259,7 +260,8 @@ public final class BenchMain {
             for (Target t : targets) {
                 if (Results.SUBJECTS.contains(t.name)) {
                     phase(r, t, "scheme compute", () -> r.put(t.name, "scheme.fib25",
-                            Harness.schemeMillis(t, Harness.FIB, "(fib 25)", "75025", cfg.schemeWarmup(), cfg.schemeRuns())));
+                            Harness.schemeMillis(t, Harness.FIB, "(fib 25)", "75025", cfg.schemeWarmup(), cfg.warmupMillis(),
+                            cfg.schemeRuns())));
                 }
             }
             progress("a crowd of idle sessions");

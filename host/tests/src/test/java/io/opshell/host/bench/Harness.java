@@ -74,10 +74,12 @@ final class Harness {
 
     /**
      * The Scheme shell's compute speed: in one session, {@code definition}, then {@code expr}
-     * {@code warmup} + {@code runs} times, each answer checked against {@code expected}; returns
-     * the median of the measured runs in milliseconds (a step is one input line to its answer).
+     * unmeasured at least {@code warmup} times and for at least {@code warmupMillis}, then
+     * {@code runs} times, each answer checked against {@code expected}; returns the median of the
+     * measured runs in milliseconds (a step is one input line to its answer).
      */
-    static double schemeMillis(Target t, String definition, String expr, String expected, int warmup, int runs) {
+    static double schemeMillis(Target t, String definition, String expr, String expected, int warmup, long warmupMillis,
+            int runs) {
         try (Conn c = connect(t)) {
             c.write("\\shell scheme\n".getBytes(StandardCharsets.UTF_8));
             c.readUntil(SCHEME_PROMPT);
@@ -85,7 +87,9 @@ final class Harness {
             c.readUntil(SCHEME_PROMPT);
             byte[] line = (expr + "\n").getBytes(StandardCharsets.UTF_8);
             double[] millis = new double[runs];
-            for (int i = 0; i < warmup + runs; i++) {
+            long warmUntil = System.nanoTime() + warmupMillis * 1_000_000;
+            int warmed = 0;
+            for (int measured = 0; measured < runs; ) {
                 long t0 = System.nanoTime();
                 c.write(line);
                 String reply = c.readUntil(SCHEME_PROMPT);
@@ -93,8 +97,10 @@ final class Harness {
                 if (!reply.equals(expected + "\n")) {
                     throw new IOException("scheme " + expr + " answered " + Conn.printable(reply.getBytes(StandardCharsets.UTF_8)));
                 }
-                if (i >= warmup) {
-                    millis[i - warmup] = (t1 - t0) / 1e6;
+                if (warmed < warmup || t1 - warmUntil < 0) {
+                    warmed++;
+                } else {
+                    millis[measured++] = (t1 - t0) / 1e6;
                 }
             }
             Arrays.sort(millis);
