@@ -128,16 +128,20 @@ public final class Session implements Runnable {
             if (s != null) {
                 s.close();
             }
-            if (connection != null) {
-                connection.close();
-            } else {
-                closeQuietly();
+            // On record before the socket closes: a client that sees its session end finds it there.
+            try {
+                if (admitted) {
+                    log.info("session {} closed: {}", id, closeReason);
+                    audit.record("close", Map.of("reason", closeReason));
+                }
+            } finally {
+                if (connection != null) {
+                    connection.close();
+                } else {
+                    closeQuietly();
+                }
+                MDC.remove("session");
             }
-            if (admitted) {
-                log.info("session {} closed: {}", id, closeReason);
-                audit.record("close", Map.of("reason", closeReason));
-            }
-            MDC.remove("session");
         }
     }
 
