@@ -39,9 +39,10 @@ class PooledInstancesTest {
             assertThat(TestServer.eventually(REFILLED, () -> ts.server.pooledShellInstances() == POOL * SHELLS))
                     .as("every shell's pool filled before the first connection").isTrue();
 
+            // The pool is full, so the session is given a pooled instance (a refill may already have
+            // replaced it by the time we look: on Chicory it takes about 100 µs).
             try (ShellClient a = ShellClient.connect(ts.socket(), "scheme> ")) {
                 a.readToPrompt();
-                assertThat(ts.server.pooledShellInstances()).as("the session took one").isLessThan(POOL * SHELLS);
                 assertThat(a.command("(define x 41)")).isEmpty();
                 assertThat(a.command("(+ x 1)")).isEqualTo("42");
                 assertThat(TestServer.eventually(REFILLED, () -> ts.server.pooledShellInstances() == POOL * SHELLS))
