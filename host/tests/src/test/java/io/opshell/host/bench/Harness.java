@@ -87,9 +87,8 @@ final class Harness {
             c.readUntil(SCHEME_PROMPT);
             byte[] line = (expr + "\n").getBytes(StandardCharsets.UTF_8);
             double[] millis = new double[runs];
-            long warmUntil = System.nanoTime() + warmupMillis * 1_000_000;
-            int warmed = 0;
-            for (int measured = 0; measured < runs; ) {
+            WarmUp warm = WarmUp.of(warmup, warmupMillis);
+            for (int warmed = 0, measured = 0; measured < runs; ) {
                 long t0 = System.nanoTime();
                 c.write(line);
                 String reply = c.readUntil(SCHEME_PROMPT);
@@ -97,7 +96,7 @@ final class Harness {
                 if (!reply.equals(expected + "\n")) {
                     throw new IOException("scheme " + expr + " answered " + Conn.printable(reply.getBytes(StandardCharsets.UTF_8)));
                 }
-                if (warmed < warmup || t1 - warmUntil < 0) {
+                if (warm.goesOn(warmed)) {
                     warmed++;
                 } else {
                     millis[measured++] = (t1 - t0) / 1e6;
@@ -107,6 +106,18 @@ final class Harness {
             return millis[runs / 2];
         } catch (IOException | RuntimeException e) {
             throw failure(t, "scheme " + expr, e);
+        }
+    }
+
+    /** An unmeasured warm-up: at least {@code count} operations and at least until {@code endNanos} (System.nanoTime). */
+    record WarmUp(int count, long endNanos) {
+        static WarmUp of(int count, long millis) {
+            return new WarmUp(count, System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis));
+        }
+
+        /** Whether the warm-up goes on after {@code done} operations. */
+        boolean goesOn(int done) {
+            return done < count || System.nanoTime() - endNanos < 0;
         }
     }
 
@@ -147,15 +158,9 @@ final class Harness {
     static Histogram sessionSetup(Target t, int warmup, long warmupMillis, int n, java.time.Duration pacing) {
         Histogram samples = Stats.nanos();
         try {
-            long warmUntil = System.nanoTime() + warmupMillis * 1_000_000;
-            while (System.nanoTime() - warmUntil < 0) {
-                try (Conn c = Conn.open(t.socket)) {
-                    t.protocol.awaitReady(c);
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(pacing.toNanos());
-            }
+            WarmUp warm = WarmUp.of(warmup, warmupMillis);
             long next = System.nanoTime();
-            for (int i = 0; i < warmup + n; i++) {
+            for (int warmed = 0, measured = 0; measured < n; ) {
                 next += pacing.toNanos();
                 long t0 = System.nanoTime();
                 long t1;
@@ -163,8 +168,11 @@ final class Harness {
                     t.protocol.awaitReady(c);
                     t1 = System.nanoTime();
                 }
-                if (i >= warmup) {
+                if (warm.goesOn(warmed)) {
+                    warmed++;
+                } else {
                     samples.recordValue(t1 - t0);
+                    measured++;
                 }
                 long wait = next - System.nanoTime();
                 if (wait > 0) {
@@ -206,8 +214,8 @@ final class Harness {
                 for (int j = 0; j < w.preload.length; j++) {
                     exchange(t, c, w.preload[j], w.preloadExpected[j]);
                 }
-                long warmUntil = System.nanoTime() + warmupMillis * 1_000_000;
-                for (int i = 0; i < warmup || System.nanoTime() - warmUntil < 0; i++) {
+                WarmUp warm = WarmUp.of(warmup, warmupMillis);
+                for (int i = 0; warm.goesOn(i); i++) {
                     next();
                 }
             } catch (IOException | RuntimeException e) {
