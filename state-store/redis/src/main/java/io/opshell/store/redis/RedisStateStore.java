@@ -41,9 +41,11 @@ import redis.clients.jedis.exceptions.JedisException;
  * journal the change, then apply it with a script ({@link Scripts}) that makes it only if the value
  * is still the one read and the quota still holds. If another host changed it in between, the
  * journal is told {@link WriteAhead#abandoned} ({@value #CONFLICT}) and the change is tried again
- * from what the script found, with a fresh record, up to {@value #MAX_ATTEMPTS} times with a
- * randomized back-off. Within this host, changes to one entry or counter take turns
- * ({@link KeyLocks}), so only other hosts ever conflict.
+ * from what the script found, with a fresh record and a randomized back-off, for up to
+ * {@value #CONFLICT_WAIT_MILLIS} ms (a time, not a count of attempts: on a busy machine a host
+ * lost 32 races in a row to another that changed the same counter without pause). Within this
+ * host, changes to one entry or counter take turns ({@link KeyLocks}), so only other hosts ever
+ * conflict.
  *
  * <p>Failures: every Redis call has a connect and a read timeout ({@value #CONNECT_TIMEOUT_MILLIS},
  * {@value #READ_TIMEOUT_MILLIS} ms), so a Redis that is down or hung gives
@@ -57,8 +59,8 @@ public final class RedisStateStore implements StateStore {
     static final int POOL_SIZE = 32;
     /** How long a call waits for a free connection before it gives up as unavailable. */
     static final long POOL_WAIT_MILLIS = 2_000;
-    /** Attempts at one change while other hosts keep changing the same value. */
-    static final int MAX_ATTEMPTS = 32;
+    /** How long one change is tried again while other hosts keep changing the same value. */
+    static final long CONFLICT_WAIT_MILLIS = 2_000;
     /** Retries made at once after a conflict, before backing off. */
     static final int IMMEDIATE_RETRIES = 4;
     static final long FIRST_BACKOFF_MICROS = 50;
@@ -201,6 +203,7 @@ public final class RedisStateStore implements StateStore {
         lock.lock();
         try (Opened<byte[]> c = connection("add", j -> j.get(k.counter()))) {
             long before = c.first() == null ? 0 : Long.parseLong(text(c.first()));
+            long started = System.nanoTime();
             for (int attempt = 1; ; attempt++) {
                 long after = Math.addExact(before, delta);
                 Change change = new Change.Counter(tenant, before, after);
@@ -211,7 +214,7 @@ public final class RedisStateStore implements StateStore {
                     return after;
                 }
                 journal.abandoned(change, CONFLICT);
-                byte[] now = backOff("add", attempt) ? reread(c.redis(), "add", j -> j.get(k.counter())) : (byte[]) answer.get(1);
+                byte[] now = backOff("add", attempt, started) ? reread(c.redis(), "add", j -> j.get(k.counter())) : (byte[]) answer.get(1);
                 before = now == null ? 0 : Long.parseLong(text(now));
             }
         } finally {
@@ -227,6 +230,7 @@ public final class RedisStateStore implements StateStore {
         lock.lock();
         try (Opened<List<?>> c = connection("set", j -> Scripts.READ_ENTRY.run(j, k.entryKeys(), List.of(kb)))) {
             Seen seen = Seen.of(c.first(), 0);
+            long started = System.nanoTime();
             for (int attempt = 1; ; attempt++) {
                 long growth = seen.exists() ? vb.length - seen.value().length : kb.length + vb.length;
                 quota.admit(tenant, new Usage(seen.entries(), seen.bytes()), !seen.exists(), growth);
@@ -249,7 +253,7 @@ public final class RedisStateStore implements StateStore {
                     }
                     default -> {
                         journal.abandoned(change, CONFLICT);
-                        seen = backOff("set", attempt)
+                        seen = backOff("set", attempt, started)
                                 ? Seen.of(reread(c.redis(), "set", j -> Scripts.READ_ENTRY.run(j, k.entryKeys(), List.of(kb))), 0)
                                 : Seen.of(answer, 1);
                     }
@@ -268,6 +272,7 @@ public final class RedisStateStore implements StateStore {
         lock.lock();
         try (Opened<List<?>> c = connection("del", j -> Scripts.READ_ENTRY.run(j, k.entryKeys(), List.of(kb)))) {
             Seen seen = Seen.of(c.first(), 0);
+            long started = System.nanoTime();
             for (int attempt = 1; ; attempt++) {
                 if (!seen.exists()) {
                     return false;
@@ -280,7 +285,7 @@ public final class RedisStateStore implements StateStore {
                     return true;
                 }
                 journal.abandoned(change, CONFLICT);
-                seen = backOff("del", attempt)
+                seen = backOff("del", attempt, started)
                         ? Seen.of(reread(c.redis(), "del", j -> Scripts.READ_ENTRY.run(j, k.entryKeys(), List.of(kb))), 0)
                         : Seen.of(answer, 1);
             }
@@ -372,10 +377,10 @@ public final class RedisStateStore implements StateStore {
      * as fresh as a read); later ones first wait a random, growing while, and then the caller must
      * read again (returns true), since what the script found has aged meanwhile.
      */
-    private boolean backOff(String operation, int attempt) {
-        if (attempt >= MAX_ATTEMPTS) {
-            throw new StoreUnavailableException(spec.where() + ": " + operation + " gave up after " + MAX_ATTEMPTS
-                    + " attempts: other hosts kept changing the same value; nothing was changed, try again");
+    private boolean backOff(String operation, int attempt, long startedNanos) {
+        if (System.nanoTime() - startedNanos >= TimeUnit.MILLISECONDS.toNanos(CONFLICT_WAIT_MILLIS)) {
+            throw new StoreUnavailableException(spec.where() + ": " + operation + " gave up after " + attempt
+                    + " attempts in " + CONFLICT_WAIT_MILLIS + " ms: other hosts kept changing the same value; nothing was changed, try again");
         }
         if (attempt < IMMEDIATE_RETRIES) {
             return false;
