@@ -9,17 +9,17 @@ import java.util.stream.Stream;
  * How many wasmtime instances this process can still hold: the kernel caps a process's memory
  * mappings ({@code vm.max_map_count}, 65,530 by default), and wasmtime-java needs many per
  * instance — when an mmap fails inside wasmtime (a sigaltstack for a new thread, a trampoline),
- * it panics and the JVM aborts. Measured on wasmtime-java 0.19.0 (wasmtime 7.0.1), x86_64:
- * {@value #MAPPINGS_PER_INSTANCE_BASE} mappings per instance plus {@value #MAPPINGS_PER_IMPORT} per
- * imported host function (each Func gets its own compiled trampoline: echo 5 imports 14, kv 12
- * imports 28, scheme 15 imports 34), and {@value #MAPPINGS_PER_THREAD} per platform thread that
- * runs guest code (its stack, guard, and wasmtime's signal stack). Where to change it: remeasure
- * with a new binding and update the constants.
+ * it panics and the JVM aborts. Measured on wasmtime-java 0.19.0 (wasmtime 7.0.1), x86_64, with
+ * 500 idle kv sessions: 10 mappings each, {@value #MAPPINGS_PER_THREAD} of them the platform thread
+ * that runs its guest code (its stack, guard, and wasmtime's signal stack) and the rest its
+ * instance (linear memory, memory image, the one host function's trampoline: the shell's imports
+ * pass through an {@link ImportGate}, so the count no longer grows with them; kv's was 33 before
+ * the gate). {@value #MAPPINGS_PER_INSTANCE} are counted per instance, one more than measured, for
+ * margin. Where to change it: remeasure with a new binding and update the constants.
  */
 final class MappingBudget {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MappingBudget.class);
-    static final int MAPPINGS_PER_INSTANCE_BASE = 4;
-    static final int MAPPINGS_PER_IMPORT = 2;
+    static final int MAPPINGS_PER_INSTANCE = 6;
     static final int MAPPINGS_PER_THREAD = 5;
     /**
      * Mappings kept free for everything else the JVM maps as it runs (JIT code, heap growth, GC
@@ -32,8 +32,8 @@ final class MappingBudget {
     private MappingBudget() {}
 
     /** Mappings one session costs: its instance of a module with {@code imports} host imports, and its thread. */
-    static int perSession(int imports) {
-        return MAPPINGS_PER_INSTANCE_BASE + MAPPINGS_PER_IMPORT * imports + MAPPINGS_PER_THREAD;
+    static int perSession() {
+        return MAPPINGS_PER_INSTANCE + MAPPINGS_PER_THREAD;
     }
 
     /** Sessions of {@code perSession} mappings that fit now, or {@link Integer#MAX_VALUE} where the counts cannot be read. */

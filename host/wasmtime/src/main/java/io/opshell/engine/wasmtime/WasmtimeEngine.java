@@ -22,7 +22,8 @@ import java.util.concurrent.locks.LockSupport;
  * own Engine and host functions never throw anything but {@code GuestAbort}; Funcs, Memories,
  * Instances and Stores leak native handles unless disposed, so each instance disposes all it made;
  * an upcall's JNI references live until the outermost guest call returns, so no guest call may
- * run unbounded (the deadline sees to it).
+ * run unbounded (the deadline sees to it). A module's imports reach the host through one host
+ * function per instance ({@link ImportGate}): wasmtime compiles code for every host function, per Store.
  */
 public final class WasmtimeEngine implements WasmEngine {
     /** Resolution of CPU deadlines: a deadline of d runs at least d and at most d + 2 ticks. */
@@ -30,8 +31,6 @@ public final class WasmtimeEngine implements WasmEngine {
 
     private final Engine engine;
     private final Thread ticker;
-    /** The most host imports of any module compiled: what one session's instance costs in mappings. */
-    private final java.util.concurrent.atomic.AtomicInteger mostImports = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     public WasmtimeEngine() {
@@ -65,23 +64,32 @@ public final class WasmtimeEngine implements WasmEngine {
         if (closed) {
             throw new IllegalStateException("engine is closed");
         }
+        Module module;
         try {
-            Module module = new Module(engine, wasm);
-            mostImports.accumulateAndGet(module.imports().length, Math::max);
-            return new WasmtimeModule(engine, module);
+            module = new Module(engine, wasm);
         } catch (WasmtimeException e) {
             throw new ShellLoadException("shell " + shellName + " is not a valid module: " + e.getMessage(), e);
+        }
+        try {
+            return WasmtimeModule.withGate(engine, module);
+        } catch (RuntimeException e) {
+            module.dispose();
+            if (e instanceof IllegalArgumentException) {
+                throw new ShellLoadException("shell " + shellName + " " + e.getMessage(), e);
+            }
+            throw e;
         }
     }
 
     /**
      * Sessions that still fit in this process's memory-mapping budget ({@link MappingBudget}),
-     * each running the costliest shell compiled so far on a platform thread of its own. Computed
-     * when asked: the server asks once, after loading its shells.
+     * each running a shell on a platform thread of its own (every shell costs the same mappings:
+     * its imports pass through an {@link ImportGate}). Computed when asked: the server asks once,
+     * after loading its shells.
      */
     @Override
     public int instanceCapacity() {
-        return MappingBudget.sessionsThatFit(MappingBudget.perSession(mostImports.get()));
+        return MappingBudget.sessionsThatFit(MappingBudget.perSession());
     }
 
     @Override

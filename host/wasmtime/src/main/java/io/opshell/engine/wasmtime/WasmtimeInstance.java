@@ -4,10 +4,8 @@ import io.github.kawamuray.wasmtime.Engine;
 import io.github.kawamuray.wasmtime.Extern;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.FuncType;
-import io.github.kawamuray.wasmtime.ImportType;
 import io.github.kawamuray.wasmtime.Instance;
 import io.github.kawamuray.wasmtime.Memory;
-import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Trap;
 import io.github.kawamuray.wasmtime.Val;
@@ -28,7 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One wasmtime Store and Instance with its imported Funcs. Not thread-safe (a Store is not); it may
+ * One wasmtime Store with the shell's Instance, linked through an instance of its
+ * {@link ImportGate} to one host Func. Not thread-safe (a Store is not); it may
  * be used from different threads one after another. Disposes every native handle it made.
  */
 final class WasmtimeInstance implements WasmInstance {
@@ -36,6 +35,7 @@ final class WasmtimeInstance implements WasmInstance {
     private final List<Func> funcs = new ArrayList<>();
     private final Map<String, WasmFunction> exports = new HashMap<>();
     private final List<Memory> memories = new ArrayList<>();
+    private Instance gateInstance;
     private Instance instance;
     private boolean closed;
 
@@ -43,7 +43,7 @@ final class WasmtimeInstance implements WasmInstance {
         this.store = new Store<>(null, engine);
     }
 
-    static WasmtimeInstance create(Engine engine, Module module, List<HostImport> imports) throws GuestTrap {
+    static WasmtimeInstance create(Engine engine, WasmtimeModule module, List<HostImport> imports) throws GuestTrap {
         WasmtimeInstance w = new WasmtimeInstance(engine);
         try {
             w.instantiate(module, imports);
@@ -54,47 +54,39 @@ final class WasmtimeInstance implements WasmInstance {
         }
     }
 
-    private void instantiate(Module module, List<HostImport> imports) throws GuestTrap {
+    /** One host Func (the gate's dispatch), an instance of the gate, then the shell linked to the gate's exports. */
+    private void instantiate(WasmtimeModule module, List<HostImport> imports) throws GuestTrap {
         Map<String, HostImport> byName = new HashMap<>();
         imports.forEach(i -> byName.put(i.module() + "." + i.name(), i));
-        List<Extern> externs = new ArrayList<>();
-        // The binding wants the externs in the module's import order.
-        for (ImportType imp : module.imports()) {
-            HostImport host = byName.get(imp.module() + "." + imp.name());
-            if (host == null) {
-                throw new GuestTrap(GuestTrap.Kind.OTHER, "no host function for import " + imp.module() + "." + imp.name());
+        List<String> keys = module.importKeys();
+        HostImport[] byPosition = new HostImport[keys.size()];
+        for (int i = 0; i < byPosition.length; i++) {
+            byPosition[i] = byName.get(keys.get(i));
+            if (byPosition[i] == null) {
+                throw new GuestTrap(GuestTrap.Kind.OTHER, "no host function for import " + keys.get(i));
             }
-            // What an instance costs on this engine is mostly here: wasmtime compiles (Cranelift) a
-            // trampoline for every Func made with a dynamic type, per Store, and the binding has no
-            // Linker-level host functions that Stores could share. Profiled: instantiating kv (14
-            // imports) spends its time in Cranelift and mmap/mprotect (about 2 ms of CPU), and with
-            // 500 idle sessions open, small anonymous mappings (where that code lives) held 184 of
-            // each session's 378 KiB of RSS.
-            Func f = new Func(store, funcType(host.type()), (caller, params, results) -> serve(host, params, results));
+        }
+        Func dispatch = new Func(store, module.dispatchType(), (caller, params, results) -> dispatch(byPosition, params, results));
+        funcs.add(dispatch);
+        gateInstance = guarded(() -> new Instance(store, module.gate(), List.of(Extern.fromFunc(dispatch))));
+        List<Extern> externs = new ArrayList<>(byPosition.length);
+        for (int i = 0; i < byPosition.length; i++) {
+            Func f = gateInstance.getFunc(store, ImportGate.exportName(i))
+                    .orElseThrow(() -> new IllegalStateException("the import gate lacks an export"));
             funcs.add(f);
             externs.add(Extern.fromFunc(f));
         }
-        instance = guarded(() -> new Instance(store, module, externs));
+        instance = guarded(() -> new Instance(store, module.module(), externs));
     }
 
-    private static void serve(HostImport host, Val[] params, Val[] results) {
-        long[] args = new long[params.length];
-        for (int i = 0; i < params.length; i++) {
-            args[i] = switch (params[i].getType()) {
-                case I32 -> params[i].i32();
-                case I64 -> params[i].i64();
-                default -> throw new IllegalStateException("host functions take integers only");
-            };
+    /** The gate's one host function: {@code (position, a0..aN-1) -> i64}, position naming the import. */
+    private static void dispatch(HostImport[] byPosition, Val[] params, Val[] results) {
+        HostImport host = byPosition[params[0].i32()];
+        long[] args = new long[host.type().params().size()];
+        for (int i = 0; i < args.length; i++) {
+            args[i] = params[1 + i].i64();
         }
-        long result = host.body().call(args); // throws nothing but GuestAbort (HostImport's contract)
-        if (results.length > 0) {
-            results[0] = host.type().results().get(0) == ValType.I64 ? Val.fromI64(result) : Val.fromI32((int) result);
-        }
-    }
-
-    private static FuncType funcType(FunctionType t) {
-        return new FuncType(t.params().stream().map(WasmtimeInstance::valType).toArray(Val.Type[]::new),
-                t.results().stream().map(WasmtimeInstance::valType).toArray(Val.Type[]::new));
+        results[0] = Val.fromI64(host.body().call(args)); // throws nothing but GuestAbort (HostImport's contract)
     }
 
     private static Val.Type valType(ValType t) {
@@ -220,6 +212,9 @@ final class WasmtimeInstance implements WasmInstance {
         funcs.forEach(Func::dispose);
         if (instance != null) {
             instance.dispose();
+        }
+        if (gateInstance != null) {
+            gateInstance.dispose();
         }
         store.dispose();
     }

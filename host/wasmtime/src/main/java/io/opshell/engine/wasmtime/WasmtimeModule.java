@@ -1,6 +1,8 @@
 package io.opshell.engine.wasmtime;
 
 import io.github.kawamuray.wasmtime.Engine;
+import io.github.kawamuray.wasmtime.FuncType;
+import io.github.kawamuray.wasmtime.ImportType;
 import io.github.kawamuray.wasmtime.Module;
 import io.opshell.host.wasm.GuestTrap;
 import io.opshell.host.wasm.HostImport;
@@ -8,15 +10,38 @@ import io.opshell.host.wasm.WasmInstance;
 import io.opshell.host.wasm.WasmModule;
 import java.util.List;
 
-/** A module compiled by wasmtime; its instances get Stores of the same Engine, never another's. */
+/**
+ * A module compiled by wasmtime, with its {@link ImportGate} compiled beside it; its instances get
+ * Stores of the same Engine, never another's.
+ */
 final class WasmtimeModule implements WasmModule {
     private final Engine engine;
     private final Module module;
+    private final Module gate;
+    private final FuncType dispatchType;
+    /** The module's imports in its order, as "module.name": the gate's export i stands for import i. */
+    private final List<String> importKeys;
     private volatile boolean closed;
 
-    WasmtimeModule(Engine engine, Module module) {
+    private WasmtimeModule(Engine engine, Module module, Module gate, FuncType dispatchType, List<String> importKeys) {
         this.engine = engine;
         this.module = module;
+        this.gate = gate;
+        this.dispatchType = dispatchType;
+        this.importKeys = importKeys;
+    }
+
+    /**
+     * Compiles the gate for {@code module}'s imports; the result owns both.
+     *
+     * @throws IllegalArgumentException if an import cannot pass through a gate (not a function of integers)
+     */
+    static WasmtimeModule withGate(Engine engine, Module module) {
+        ImportType[] imports = module.imports();
+        ImportGate gate = ImportGate.forImports(imports);
+        Module compiledGate = new Module(engine, gate.wasm());
+        List<String> keys = java.util.Arrays.stream(imports).map(i -> i.module() + "." + i.name()).toList();
+        return new WasmtimeModule(engine, module, compiledGate, gate.dispatchType(), keys);
     }
 
     @Override
@@ -25,13 +50,30 @@ final class WasmtimeModule implements WasmModule {
             // Instantiating a disposed module makes the binding panic, which aborts the JVM.
             throw new IllegalStateException("module is closed");
         }
-        return WasmtimeInstance.create(engine, module, imports);
+        return WasmtimeInstance.create(engine, this, imports);
+    }
+
+    Module module() {
+        return module;
+    }
+
+    Module gate() {
+        return gate;
+    }
+
+    FuncType dispatchType() {
+        return dispatchType;
+    }
+
+    List<String> importKeys() {
+        return importKeys;
     }
 
     @Override
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            gate.dispose();
             module.dispose();
         }
     }
