@@ -488,6 +488,10 @@ impl Interp {
     }
 
     /// Evaluates `node` until it needs a sub-evaluation or has a value.
+    // Not inlined, nor are resume, apply and control: on Chicory each Wasm function becomes one JVM
+    // method, and merged into `run` they made one that HotSpot compiled late and unevenly
+    // ((fib 25): 600-800 ms merged, 470-680 ms apart; wasmtime unchanged at 160-300 ms).
+    #[inline(never)]
     fn eval(&mut self, mut node: NodeRef, mut env: Env) -> R<Step> {
         loop {
             let next: NodeRef = match &*node {
@@ -614,6 +618,7 @@ impl Interp {
     }
 
     /// Continues with the value of a sub-evaluation.
+    #[inline(never)]
     fn resume(&mut self, k: Kont, value: Value) -> R<Step> {
         match k {
             Kont::If { node, env } => match &*node {
@@ -772,6 +777,7 @@ impl Interp {
 
     /// Applies the procedure at `vstack[base]` to the values above it. `recycle` is the frame
     /// of the caller, which a tail call may reuse for the callee when nothing else holds it.
+    #[inline(never)]
     fn apply(&mut self, base: usize, recycle: Option<Env>) -> R<Step> {
         loop {
             let f = match self.vstack.get_mut(base) {
@@ -843,6 +849,7 @@ impl Interp {
     }
 
     /// The control primitives: their arguments are on `vstack` above `base`.
+    #[inline(never)]
     fn control(&mut self, special: Special, base: usize) -> R<Step> {
         let mut args: Vec<Value> = self.vstack.drain(base + 1..).collect();
         self.vstack.truncate(base);
