@@ -3,7 +3,6 @@ package io.opshell.engine.wasmtime;
 import io.github.kawamuray.wasmtime.Engine;
 import io.github.kawamuray.wasmtime.Extern;
 import io.github.kawamuray.wasmtime.Func;
-import io.github.kawamuray.wasmtime.FuncType;
 import io.github.kawamuray.wasmtime.Instance;
 import io.github.kawamuray.wasmtime.Memory;
 import io.github.kawamuray.wasmtime.Store;
@@ -18,6 +17,8 @@ import io.opshell.host.wasm.HostImport;
 import io.opshell.host.wasm.ValType;
 import io.opshell.host.wasm.WasmFunction;
 import io.opshell.host.wasm.WasmInstance;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,9 +67,17 @@ final class WasmtimeInstance implements WasmInstance {
                 throw new GuestTrap(GuestTrap.Kind.OTHER, "no host function for import " + keys.get(i));
             }
         }
-        Func dispatch = new Func(store, module.dispatchType(), (caller, params, results) -> dispatch(byPosition, params, results));
+        // The gate's argument memory is known only once the gate is instantiated, after the Func.
+        ByteBuffer[] args = new ByteBuffer[1];
+        Func dispatch = new Func(store, ImportGate.dispatchType(),
+                (caller, params, results) -> dispatch(byPosition, args[0], params, results));
         funcs.add(dispatch);
         gateInstance = guarded(() -> new Instance(store, module.gate(), List.of(Extern.fromFunc(dispatch))));
+        Memory argsMemory = gateInstance.getMemory(store, ImportGate.ARGS_MEMORY)
+                .orElseThrow(() -> new IllegalStateException("the import gate lacks its argument memory"));
+        memories.add(argsMemory);
+        // The gate's memory never grows, so its buffer stays valid for the instance's life.
+        args[0] = argsMemory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
         List<Extern> externs = new ArrayList<>(byPosition.length);
         for (int i = 0; i < byPosition.length; i++) {
             Func f = gateInstance.getFunc(store, ImportGate.exportName(i))
@@ -79,12 +88,12 @@ final class WasmtimeInstance implements WasmInstance {
         instance = guarded(() -> new Instance(store, module.module(), externs));
     }
 
-    /** The gate's one host function: {@code (position, a0..aN-1) -> i64}, position naming the import. */
-    private static void dispatch(HostImport[] byPosition, Val[] params, Val[] results) {
+    /** The gate's one host function: {@code (position) -> i64}, the arguments in the gate's memory. */
+    private static void dispatch(HostImport[] byPosition, ByteBuffer argsMemory, Val[] params, Val[] results) {
         HostImport host = byPosition[params[0].i32()];
         long[] args = new long[host.type().params().size()];
         for (int i = 0; i < args.length; i++) {
-            args[i] = params[1 + i].i64();
+            args[i] = argsMemory.getLong(i * ImportGate.ARG_BYTES);
         }
         results[0] = Val.fromI64(host.body().call(args)); // throws nothing but GuestAbort (HostImport's contract)
     }

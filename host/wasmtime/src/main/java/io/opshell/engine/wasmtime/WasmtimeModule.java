@@ -1,7 +1,6 @@
 package io.opshell.engine.wasmtime;
 
 import io.github.kawamuray.wasmtime.Engine;
-import io.github.kawamuray.wasmtime.FuncType;
 import io.github.kawamuray.wasmtime.ImportType;
 import io.github.kawamuray.wasmtime.Module;
 import io.opshell.host.wasm.GuestTrap;
@@ -18,16 +17,14 @@ final class WasmtimeModule implements WasmModule {
     private final Engine engine;
     private final Module module;
     private final Module gate;
-    private final FuncType dispatchType;
     /** The module's imports in its order, as "module.name": the gate's export i stands for import i. */
     private final List<String> importKeys;
     private volatile boolean closed;
 
-    private WasmtimeModule(Engine engine, Module module, Module gate, FuncType dispatchType, List<String> importKeys) {
+    private WasmtimeModule(Engine engine, Module module, Module gate, List<String> importKeys) {
         this.engine = engine;
         this.module = module;
         this.gate = gate;
-        this.dispatchType = dispatchType;
         this.importKeys = importKeys;
     }
 
@@ -41,7 +38,7 @@ final class WasmtimeModule implements WasmModule {
         ImportGate gate = ImportGate.forImports(imports);
         Module compiledGate = new Module(engine, gate.wasm());
         List<String> keys = java.util.Arrays.stream(imports).map(i -> i.module() + "." + i.name()).toList();
-        return new WasmtimeModule(engine, module, compiledGate, gate.dispatchType(), keys);
+        return new WasmtimeModule(engine, module, compiledGate, keys);
     }
 
     @Override
@@ -59,10 +56,6 @@ final class WasmtimeModule implements WasmModule {
 
     Module gate() {
         return gate;
-    }
-
-    FuncType dispatchType() {
-        return dispatchType;
     }
 
     List<String> importKeys() {
