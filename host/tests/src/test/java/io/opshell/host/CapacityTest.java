@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 /**
  * A server asked for more sessions than its engine can hold serves what it can and refuses the
  * rest with "server busy" instead of crashing: on wasmtime the process's memory-mapping budget
- * bounds the sessions (about 5,500 with the kernel's default vm.max_map_count; past it wasmtime
+ * bounds the sessions (about 4,700 with the kernel's default vm.max_map_count; past it wasmtime
  * aborted the JVM). On an engine bounded only by the heap (Chicory) nothing is clamped.
  */
 class CapacityTest {
