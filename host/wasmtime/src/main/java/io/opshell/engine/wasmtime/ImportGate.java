@@ -5,7 +5,6 @@ import io.github.kawamuray.wasmtime.ImportType;
 import io.github.kawamuray.wasmtime.Val;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 
 /**

@@ -37,6 +37,8 @@ final class WasmtimeInstance implements WasmInstance {
     private final Map<String, WasmFunction> exports = new HashMap<>();
     private final List<Memory> memories = new ArrayList<>();
     private Instance gateInstance;
+    /** The gate's argument memory ({@link ImportGate#ARGS_MEMORY}), set once the gate is instantiated. */
+    private ByteBuffer gateArgs;
     private Instance instance;
     private boolean closed;
 
@@ -67,17 +69,14 @@ final class WasmtimeInstance implements WasmInstance {
                 throw new GuestTrap(GuestTrap.Kind.OTHER, "no host function for import " + keys.get(i));
             }
         }
-        // The gate's argument memory is known only once the gate is instantiated, after the Func.
-        ByteBuffer[] args = new ByteBuffer[1];
-        Func dispatch = new Func(store, ImportGate.dispatchType(),
-                (caller, params, results) -> dispatch(byPosition, args[0], params, results));
+        Func dispatch = new Func(store, ImportGate.dispatchType(), (caller, params, results) -> dispatch(byPosition, params, results));
         funcs.add(dispatch);
         gateInstance = guarded(() -> new Instance(store, module.gate(), List.of(Extern.fromFunc(dispatch))));
         Memory argsMemory = gateInstance.getMemory(store, ImportGate.ARGS_MEMORY)
                 .orElseThrow(() -> new IllegalStateException("the import gate lacks its argument memory"));
         memories.add(argsMemory);
         // The gate's memory never grows, so its buffer stays valid for the instance's life.
-        args[0] = argsMemory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
+        gateArgs = argsMemory.buffer(store).order(ByteOrder.LITTLE_ENDIAN);
         List<Extern> externs = new ArrayList<>(byPosition.length);
         for (int i = 0; i < byPosition.length; i++) {
             Func f = gateInstance.getFunc(store, ImportGate.exportName(i))
@@ -89,11 +88,11 @@ final class WasmtimeInstance implements WasmInstance {
     }
 
     /** The gate's one host function: {@code (position) -> i64}, the arguments in the gate's memory. */
-    private static void dispatch(HostImport[] byPosition, ByteBuffer argsMemory, Val[] params, Val[] results) {
+    private void dispatch(HostImport[] byPosition, Val[] params, Val[] results) {
         HostImport host = byPosition[params[0].i32()];
         long[] args = new long[host.type().params().size()];
         for (int i = 0; i < args.length; i++) {
-            args[i] = argsMemory.getLong(i * ImportGate.ARG_BYTES);
+            args[i] = gateArgs.getLong(i * ImportGate.ARG_BYTES);
         }
         results[0] = Val.fromI64(host.body().call(args)); // throws nothing but GuestAbort (HostImport's contract)
     }
