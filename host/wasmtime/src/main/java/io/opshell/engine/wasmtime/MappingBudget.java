@@ -15,7 +15,8 @@ import java.util.stream.Stream;
  * shell's linear memory and memory image, the {@link ImportGate}'s argument memory, the one host
  * function's trampoline: the shell's imports pass through the gate, so the count no longer grows
  * with them; kv's was 33 before the gate). {@value #MAPPINGS_PER_INSTANCE} are counted per
- * instance, one more than measured, for margin: counting one too few, CapacityTest's JVM aborted. Where to change it: remeasure with a new binding and update the constants.
+ * instance, one more than measured, for margin: counting one too few, CapacityTest's JVM aborted.
+ * Where to change it: remeasure with a new binding and update the constants.
  */
 final class MappingBudget {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(MappingBudget.class);
@@ -31,7 +32,7 @@ final class MappingBudget {
 
     private MappingBudget() {}
 
-    /** Mappings one session costs: its instance of a module with {@code imports} host imports, and its thread. */
+    /** Mappings one session costs: its instance (any shell: imports pass through the gate) and its thread. */
     static int perSession() {
         return MAPPINGS_PER_INSTANCE + MAPPINGS_PER_THREAD;
     }

@@ -60,7 +60,7 @@ final class WasmtimeInstance implements WasmInstance {
     /** One host Func (the gate's dispatch), an instance of the gate, then the shell linked to the gate's exports. */
     private void instantiate(WasmtimeModule module, List<HostImport> imports) throws GuestTrap {
         Map<String, HostImport> byName = new HashMap<>();
-        imports.forEach(i -> byName.put(i.module() + "." + i.name(), i));
+        imports.forEach(i -> byName.put(WasmtimeModule.importKey(i.module(), i.name()), i));
         List<String> keys = module.importKeys();
         HostImport[] byPosition = new HostImport[keys.size()];
         for (int i = 0; i < byPosition.length; i++) {

@@ -31,13 +31,13 @@ final class WasmtimeModule implements WasmModule {
     /**
      * Compiles the gate for {@code module}'s imports; the result owns both.
      *
-     * @throws IllegalArgumentException if an import cannot pass through a gate (not a function of integers)
+     * @throws IllegalArgumentException if an import cannot pass through a gate (not a function of numbers)
      */
     static WasmtimeModule withGate(Engine engine, Module module) {
         ImportType[] imports = module.imports();
         ImportGate gate = ImportGate.forImports(imports);
         Module compiledGate = new Module(engine, gate.wasm());
-        List<String> keys = java.util.Arrays.stream(imports).map(i -> i.module() + "." + i.name()).toList();
+        List<String> keys = java.util.Arrays.stream(imports).map(i -> importKey(i.module(), i.name())).toList();
         return new WasmtimeModule(engine, module, compiledGate, keys);
     }
 
@@ -60,6 +60,11 @@ final class WasmtimeModule implements WasmModule {
 
     List<String> importKeys() {
         return importKeys;
+    }
+
+    /** How {@link #importKeys} names an import, and how an instance matches host functions to them. */
+    static String importKey(String module, String name) {
+        return module + "." + name;
     }
 
     @Override
