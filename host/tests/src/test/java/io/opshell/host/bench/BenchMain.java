@@ -31,16 +31,16 @@ public final class BenchMain {
     /** Iteration counts; fixed per mode, never adapted to the measurements. */
     record Config(boolean quick, int setupWarmup, int setupSessions, int rtWarmup, int rtCount, int tputWarmupPerClient,
             int tputTotalOps, int[] clients, int idleSessions, int crowdSessions, int schemeWarmup, int schemeRuns, long settleMillis, int crossCommands, int loopCalls,
-            int loopWarmup, int loopSamples, int rounds, int chunkWarmup, long warmupMillis, long phaseTimeoutMillis,
-            long totalTimeoutMillis) {
+            int loopWarmup, int loopSamples, int rounds, int chunkWarmup, long warmupMillis, int tputRounds,
+            long tputWarmupMillis, long phaseTimeoutMillis, long totalTimeoutMillis) {
         static Config fullMode() {
             return new Config(false, 100, 1_000, 2_000, 20_000, 100, 20_000, new int[] {1, 8, 64}, 1_000, 10_000, 5, 10, 2_000,
-                    1_000, 5_000, 3, 25, 5, 500, STEADY_STATE_WARMUP_MILLIS, 300_000, 3_600_000);
+                    1_000, 5_000, 3, 25, 5, 500, STEADY_STATE_WARMUP_MILLIS, 3, THROUGHPUT_WARMUP_MILLIS, 300_000, 3_600_000);
         }
 
         static Config quickMode() {
             return new Config(true, 10, 50, 100, 500, 5, 512, new int[] {1, 8, 64}, 50, 200, 1, 2, 200,
-                    50, 500, 1, 5, 2, 50, 0, 60_000, 600_000);
+                    50, 500, 1, 5, 2, 50, 0, 1, 0, 60_000, 600_000);
         }
 
         int opsPerClient(int clients) {
@@ -54,8 +54,11 @@ public final class BenchMain {
                             + " targets interleaved in %d rounds, each preceded by %d (sessions: %d) unmeasured warm-up operations; session setup %d (+%d warm-up) sessions, one every "
                             + Harness.SETUP_PACING.toMillis() + " ms;"
                             + " round trips %d (+%d warm-up) per op on one connection; throughput %d ops per run"
-                            + " split over %s clients (+%d warm-up ops each); %d idle sessions (%d on the targets that hold a crowd); scheme (fib 25) %d (+%d warm-up) runs; crossings: %d commands, loops of %d calls x %d steps",
-                    warmupMillis, rounds, chunkWarmup, chunkWarmup / 10, setupSessions, setupWarmup, rtCount, rtWarmup, tputTotalOps, Arrays.toString(clients), tputWarmupPerClient,
+                            + " split over %s clients, %d runs per target interleaved, the median run reported (+%d warm-up ops per client"
+                            + " before each run, and before a target's first run at each client count at least %d ms of them, all clients at once,"
+                            + " since a JVM server recompiles its hot paths for many clients); %d idle sessions (%d on the targets that hold a crowd); scheme (fib 25) %d (+%d warm-up) runs; crossings: %d commands, loops of %d calls x %d steps",
+                    warmupMillis, rounds, chunkWarmup, chunkWarmup / 10, setupSessions, setupWarmup, rtCount, rtWarmup, tputTotalOps, Arrays.toString(clients), tputRounds, tputWarmupPerClient,
+                    tputWarmupMillis,
                     idleSessions, crowdSessions, schemeRuns, schemeWarmup, crossCommands, loopCalls, loopSamples);
         }
     }
@@ -74,6 +77,15 @@ public final class BenchMain {
      * longer for the Scheme evaluator's huge methods. Every target gets the same.
      */
     private static final long STEADY_STATE_WARMUP_MILLIS = 6_000;
+
+    /**
+     * The least warm-up of each target at each client count before its first measured throughput
+     * run, all clients at once. Why: many concurrent sessions take a JVM server down other paths
+     * than one connection does (contended locks, other call profiles), and HotSpot recompiles for
+     * them: opshell on Chicory was measured at 60-70 µs of server CPU per 64-client {@code get} in
+     * its first half-second run and 45-55 µs from the third on. Every target gets the same.
+     */
+    private static final long THROUGHPUT_WARMUP_MILLIS = 3_000;
 
     private BenchMain() {}
 
@@ -234,17 +246,7 @@ public final class BenchMain {
             int maxClients = cfg.clients()[cfg.clients().length - 1];
             for (Op op : List.of(Op.GET, Op.SET)) {
                 for (int c : cfg.clients()) {
-                    for (Target t : targets) {
-                        phase(r, t, op.lower() + " throughput x" + c, () -> {
-                            Harness.Throughput tp = Harness.throughput(t, op, c, cfg.tputWarmupPerClient(), cfg.opsPerClient(c),
-                                    cfg.phaseTimeoutMillis());
-                            r.put(t.name, "tput." + op.lower() + "." + c, tp.opsPerSecond());
-                            r.put(t.name, "tput." + op.lower() + "." + c + ".p50", Stats.micros(tp.latencies(), 50));
-                            if (c == maxClients) {
-                                r.put(t.name, "tput." + op.lower() + "." + c + ".p99", Stats.micros(tp.latencies(), 99));
-                            }
-                        });
-                    }
+                    throughput(r, cfg, targets, op, c, c == maxClients);
                 }
             }
             progress("idle sessions");
@@ -374,6 +376,41 @@ public final class BenchMain {
             }
         } finally {
             runs.values().forEach(Harness.RoundTrips::close);
+        }
+    }
+
+    /**
+     * Throughput of {@code op} with {@code clients} clients: {@code cfg.tputRounds()} runs per
+     * target, the targets taking turns (so that drift on a shared machine hits every target alike);
+     * the median run's rate is reported, and latencies over all runs.
+     */
+    private static void throughput(Results r, Config cfg, List<Target> targets, Op op, int clients, boolean tail) {
+        Map<Target, double[]> rates = new HashMap<>();
+        Map<Target, Histogram> latencies = new HashMap<>();
+        String what = op.lower() + " throughput x" + clients;
+        for (int round = 0; round < cfg.tputRounds(); round++) {
+            long warmMillis = round == 0 ? cfg.tputWarmupMillis() : 0;
+            int run = round;
+            for (Target t : targets) {
+                phase(r, t, what, () -> {
+                    Harness.Throughput tp = Harness.throughput(t, op, clients, cfg.tputWarmupPerClient(), warmMillis,
+                            cfg.opsPerClient(clients), cfg.phaseTimeoutMillis());
+                    rates.computeIfAbsent(t, k -> new double[cfg.tputRounds()])[run] = tp.opsPerSecond();
+                    latencies.computeIfAbsent(t, k -> Stats.nanos()).add(tp.latencies());
+                });
+            }
+        }
+        for (Target t : targets) {
+            phase(r, t, what, () -> {
+                double[] runs = rates.get(t).clone();
+                Arrays.sort(runs);
+                String k = "tput." + op.lower() + "." + clients;
+                r.put(t.name, k, runs[runs.length / 2]);
+                r.put(t.name, k + ".p50", Stats.micros(latencies.get(t), 50));
+                if (tail) {
+                    r.put(t.name, k + ".p99", Stats.micros(latencies.get(t), 99));
+                }
+            });
         }
     }
 

@@ -266,11 +266,13 @@ final class Harness {
     record Throughput(double opsPerSecond, Histogram latencies) {}
 
     /**
-     * {@code clients} connections, each on its own thread: store its keys (GET), {@code warmup}
-     * operations, then all start together and each does exactly {@code opsPerClient} operations.
+     * {@code clients} connections, each on its own thread: store its keys (GET), unmeasured
+     * operations (at least {@code warmup}, for at least {@code warmupMillis}, all clients at once),
+     * then all start together and each does exactly {@code opsPerClient} operations.
      * Throughput = all measured operations / (last client done - common start).
      */
-    static Throughput throughput(Target t, Op op, int clients, int warmup, int opsPerClient, long timeoutMillis) {
+    static Throughput throughput(Target t, Op op, int clients, int warmup, long warmupMillis, int opsPerClient,
+            long timeoutMillis) {
         List<Conn> conns = new ArrayList<>();
         AtomicReference<Throwable> error = new AtomicReference<>();
         AtomicLong start = new AtomicLong();
@@ -292,7 +294,8 @@ final class Harness {
                         for (int j = 0; j < w.preload.length; j++) {
                             exchange(t, c, w.preload[j], w.preloadExpected[j]);
                         }
-                        for (int k = 0; k < warmup; k++) {
+                        WarmUp warm = WarmUp.of(warmup, warmupMillis);
+                        for (int k = 0; warm.goesOn(k); k++) {
                             exchange(t, c, w.commands[k % KEYS_PER_CLIENT], w.expected[k % KEYS_PER_CLIENT]);
                         }
                         go.await(timeoutMillis, TimeUnit.MILLISECONDS);
