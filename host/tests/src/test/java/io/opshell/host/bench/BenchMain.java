@@ -402,7 +402,7 @@ public final class BenchMain {
         }
         for (Target t : targets) {
             phase(r, t, what, () -> {
-                double[] runs = rates.get(t).clone();
+                double[] runs = rates.get(t);
                 Arrays.sort(runs);
                 String k = "tput." + op.lower() + "." + clients;
                 r.put(t.name, k, runs[runs.length / 2]);
