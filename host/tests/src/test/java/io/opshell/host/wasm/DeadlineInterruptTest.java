@@ -19,11 +19,14 @@ import org.junit.jupiter.api.Test;
  */
 class DeadlineInterruptTest {
     /**
-     * Its step loops {@code ready * 200,000} times (so that, as {@code ready} doubles, runs end on
-     * both sides of their deadline), or calls host.sum for ever when eof is set. Measured hot: the
-     * loop runs 0.11 ns an iteration on Chicory and 0.45 on wasmtime; at 20,000 a byte, the largest
-     * run (4,096 bytes) took 9 ms on Chicory, under the deadline, so no run was cut.
+     * Iterations of the spin step per input byte, so that, as the input doubles, runs end on both
+     * sides of their deadline. Measured hot: the loop runs 0.11 ns an iteration on Chicory and 0.45
+     * on wasmtime; at 20,000 a byte, the largest run (4,096 bytes) took 9 ms on Chicory, under the
+     * deadline, so no run was cut.
      */
+    private static final int LOOPS_PER_BYTE = 200_000;
+
+    /** Its step loops {@code ready * LOOPS_PER_BYTE} times, or calls host.sum for ever when eof is set. */
     private static final String GUEST = """
             (module
               (import "host" "sum" (func $sum (param i32) (result i32)))
@@ -33,13 +36,13 @@ class DeadlineInterruptTest {
               (func (export "opshell_step") (param $ready i32) (param $eof i32) (result i32)
                 (local $i i32)
                 (if (local.get $eof) (then (loop $host (drop (call $sum (i32.const 8))) (br $host))))
-                (local.set $i (i32.mul (local.get $ready) (i32.const 200000)))
+                (local.set $i (i32.mul (local.get $ready) (i32.const %d)))
                 (block $done (loop $spin
                   (br_if $done (i32.eqz (local.get $i)))
                   (local.set $i (i32.sub (local.get $i) (i32.const 1)))
                   (br $spin)))
                 (i32.const 0)))
-            """;
+            """.formatted(LOOPS_PER_BYTE);
     private static final Duration DEADLINE = Duration.ofMillis(10);
 
     @Test
@@ -51,7 +54,7 @@ class DeadlineInterruptTest {
                 for (int rep = 0; rep < 3; rep++) {
                     GuestStdio stdio = new GuestStdio(1 << 13, 1024);
                     try (ShellInstance s = ShellInstance.start(module, stdio, StateAccess.DENY_ALL, DEADLINE, 1 << 20)) {
-                        stdio.receive(new byte[size], 0, size); // step loops size * 200,000 times
+                        stdio.receive(new byte[size], 0, size); // step loops size * LOOPS_PER_BYTE times
                         try {
                             s.step();
                             returned++;
