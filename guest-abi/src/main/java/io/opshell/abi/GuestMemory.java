@@ -44,12 +44,16 @@ public final class GuestMemory {
         if (key.isEmpty()) {
             throw new AbiException(AbiError.BAD_ARGUMENT, "key is empty");
         }
-        if (key.chars().anyMatch(Character::isISOControl)) {
-            throw new AbiException(AbiError.BAD_ARGUMENT, "key contains a control character");
-        }
-        if (key.chars().anyMatch(GuestMemory::isBidiControl)) {
-            // A key is shown to other operators; an override could make it read as another.
-            throw new AbiException(AbiError.BAD_ARGUMENT, "key contains a bidirectional control character");
+        // One pass, no streams: every kv get and set reads a key.
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (Character.isISOControl(c)) {
+                throw new AbiException(AbiError.BAD_ARGUMENT, "key contains a control character");
+            }
+            if (isBidiControl(c)) {
+                // A key is shown to other operators; an override could make it read as another.
+                throw new AbiException(AbiError.BAD_ARGUMENT, "key contains a bidirectional control character");
+            }
         }
         return key;
     }
@@ -110,12 +114,26 @@ public final class GuestMemory {
         }
     }
 
+    private static boolean isAscii(byte[] bytes) {
+        for (byte b : bytes) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The embedding, override and isolate controls U+202A–U+202E and U+2066–U+2069. */
     static boolean isBidiControl(int c) {
         return c >= 0x202a && c <= 0x202e || c >= 0x2066 && c <= 0x2069;
     }
 
     static String decodeUtf8(byte[] bytes, String what) {
+        if (isAscii(bytes)) {
+            // Most keys and values: ASCII is valid UTF-8 as it is, and a new decoder per call cost
+            // as much as the rest of a kv get's host call.
+            return new String(bytes, StandardCharsets.US_ASCII);
+        }
         try {
             CharBuffer chars = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)

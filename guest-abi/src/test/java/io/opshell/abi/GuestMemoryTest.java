@@ -47,6 +47,30 @@ class GuestMemoryTest {
     }
 
     @Test
+    void textIsStrictUtf8WhetherAsciiOrNot() {
+        byte[] ascii = "key-1".getBytes(StandardCharsets.UTF_8);
+        byte[] wide = "ключ→é".getBytes(StandardCharsets.UTF_8);
+        backing.put(200, ascii).put(300, wide).put(400, new byte[] {'a', (byte) 0xc3, '('}).put(500, new byte[] {(byte) 0x80});
+        assertThat(mem.readText(200, ascii.length, 100, "x")).isEqualTo("key-1");
+        assertThat(mem.readKey(300, wide.length, 100)).isEqualTo("ключ→é");
+        assertThat(errorOf(() -> mem.readText(400, 3, 100, "x"))).isEqualTo(AbiError.INVALID_UTF8);
+        assertThat(errorOf(() -> mem.readKey(500, 1, 100))).isEqualTo(AbiError.INVALID_UTF8);
+    }
+
+    @Test
+    void keysRefuseControlsAnywhereInThem() {
+        byte[] del = "ab\u007f".getBytes(StandardCharsets.UTF_8);
+        byte[] c1 = "ab\u0085".getBytes(StandardCharsets.UTF_8);
+        byte[] bidi = "a\u202eb".getBytes(StandardCharsets.UTF_8);
+        byte[] isolate = "a\u2069".getBytes(StandardCharsets.UTF_8);
+        backing.put(600, del).put(700, c1).put(800, bidi).put(900, isolate);
+        assertThatThrownBy(() -> mem.readKey(600, del.length, 100)).hasMessage("bad argument: key contains a control character");
+        assertThatThrownBy(() -> mem.readKey(700, c1.length, 100)).hasMessage("bad argument: key contains a control character");
+        assertThatThrownBy(() -> mem.readKey(800, bidi.length, 100)).hasMessage("bad argument: key contains a bidirectional control character");
+        assertThatThrownBy(() -> mem.readKey(900, isolate.length, 100)).hasMessage("bad argument: key contains a bidirectional control character");
+    }
+
+    @Test
     void resultsAreWrittenWholeOrNotAtAll() {
         byte[] data = "hello".getBytes(StandardCharsets.UTF_8);
         backing.put(100, new byte[] {9, 9, 9, 9, 9});
