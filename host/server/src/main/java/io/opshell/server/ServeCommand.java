@@ -15,6 +15,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.opshell.host.OpshellServer;
 import io.opshell.host.SessionLimits;
+import io.opshell.host.metrics.OpshellMetrics;
 import io.opshell.store.Quota;
 import io.opshell.store.StateStore;
 import io.opshell.store.StateStores;
@@ -193,7 +194,7 @@ public class ServeCommand implements Callable<Integer> {
             auditFile = audit != null ? audit : DefaultPaths.audit();
             state = openStore(store != null ? store : DefaultPaths.store());
             CompositeMeterRegistry registries = new CompositeMeterRegistry();
-            jmx = new JmxMeterRegistry(jmxConfig(), Clock.SYSTEM);
+            jmx = jmxRegistry();
             registries.add(jmx);
             if (metricsListen != null) {
                 PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -222,6 +223,7 @@ public class ServeCommand implements Callable<Integer> {
                 builder.policyFile(policy);
             }
             server = customize(builder).start();
+            server.metrics().bindStepTotals(jmx);
         } catch (UnixSocketListener.SocketInUseException e) {
             close(endpoint, jmx, state);
             return fail("--" + e.getMessage(), SOCKET_IN_USE);
@@ -328,6 +330,16 @@ public class ServeCommand implements Callable<Integer> {
             }
             throw new SetupException("store", spec, problem);
         }
+    }
+
+    /**
+     * The JMX view of the meters, domain {@value #JMX_DOMAIN}: all of them, the step time as a
+     * count and a total ({@link OpshellMetrics#withoutStepTimer}); bind those once the server runs.
+     */
+    static JmxMeterRegistry jmxRegistry() {
+        JmxMeterRegistry jmx = new JmxMeterRegistry(jmxConfig(), Clock.SYSTEM);
+        jmx.config().meterFilter(OpshellMetrics.withoutStepTimer());
+        return jmx;
     }
 
     private static JmxConfig jmxConfig() {

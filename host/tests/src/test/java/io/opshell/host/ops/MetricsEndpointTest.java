@@ -73,12 +73,17 @@ class MetricsEndpointTest {
                         .isEqualTo(1);
                 assertThat(value(during, "opshell_store_operations_seconds_count{operation=\"get\",outcome=\"ok\"}"))
                         .isEqualTo(1);
+                // \stats reads the steps from the same timer as /metrics (JMX, also bound, keeps only totals of them).
+                String stats = a.command("\\stats");
+                long steps = Long.parseLong(stats.lines().filter(l -> l.startsWith("steps ")).findFirst().orElseThrow().substring(6));
+                assertThat(steps).isGreaterThanOrEqualTo(3);
+                assertThat(value(scrape(server), "opshell_step_seconds_count")).isEqualTo(steps);
             }
             server.awaitStderr(s -> s.contains("session 2 closed") && s.contains("session 1 closed"), Duration.ofSeconds(20));
             String after = scrape(server);
             assertThat(value(after, "opshell_sessions_open")).isZero();
             assertThat(value(after, "opshell_sessions_opened_total")).isEqualTo(2);
-            assertThat(value(after, "opshell_commands_total")).isEqualTo(3);
+            assertThat(value(after, "opshell_commands_total")).isEqualTo(4); // \stats is a command too
 
             URI metrics = endpoint(server);
             assertThat(get(metrics.resolve("/"), "GET").statusCode()).isEqualTo(404);
