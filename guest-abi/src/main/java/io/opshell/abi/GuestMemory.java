@@ -130,8 +130,8 @@ public final class GuestMemory {
 
     static String decodeUtf8(byte[] bytes, String what) {
         if (isAscii(bytes)) {
-            // Most keys and values: ASCII is valid UTF-8 as it is, and a new decoder per call cost
-            // as much as the rest of a kv get's host call.
+            // Most keys and values: ASCII is valid UTF-8 as it is. A new strict decoder per call
+            // made reading a short key 75 ns instead of 48.
             return new String(bytes, StandardCharsets.US_ASCII);
         }
         try {
