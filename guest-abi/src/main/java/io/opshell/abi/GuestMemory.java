@@ -131,8 +131,9 @@ public final class GuestMemory {
     static String decodeUtf8(byte[] bytes, String what) {
         if (isAscii(bytes)) {
             // Most keys and values: ASCII is valid UTF-8 as it is. A new strict decoder per call
-            // made reading a short key 75 ns instead of 48.
-            return new String(bytes, StandardCharsets.US_ASCII);
+            // made reading a short key 75 ns instead of 48. Latin-1 reads ASCII alike and copies
+            // without scanning the bytes again, as the ASCII charset would.
+            return new String(bytes, StandardCharsets.ISO_8859_1);
         }
         try {
             CharBuffer chars = StandardCharsets.UTF_8.newDecoder()

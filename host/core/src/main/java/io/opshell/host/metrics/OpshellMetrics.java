@@ -35,12 +35,12 @@ import java.util.function.IntSupplier;
  */
 public final class OpshellMetrics {
     /** The timer of shell steps, recorded once per command. */
-    public static final String STEP = "opshell.step";
+    private static final String STEP = "opshell.step";
     /**
      * Their count and total time, for registries that leave {@link #STEP} out. A name of its own:
      * in one registry, a name left out by a filter stays taken.
      */
-    public static final String STEP_TOTALS = "opshell.step.totals";
+    private static final String STEP_TOTALS = "opshell.step.totals";
     private static final String STEP_DESCRIPTION = "time one shell step took (answering one chunk of input)";
     /**
      * Step latency buckets: a kv step takes 2–20 µs (Chicory, wasmtime), a runaway one is cut at
