@@ -618,6 +618,8 @@ impl Interp {
     }
 
     /// Continues with the value of a sub-evaluation.
+    // The common continuations only; the rest are in `resume_other`, for the reason given at
+    // `apply`.
     #[inline(never)]
     fn resume(&mut self, k: Kont, value: Value) -> R<Step> {
         match k {
@@ -648,6 +650,15 @@ impl Interp {
                 self.vstack.push(value);
                 self.let_inits(node, next, base, env)
             }
+            k => self.resume_other(k, value),
+        }
+    }
+
+    /// [`resume`] for the less common continuations.
+    #[inline(never)]
+    fn resume_other(&mut self, k: Kont, value: Value) -> R<Step> {
+        match k {
+            Kont::If { .. } | Kont::Seq { .. } | Kont::Args { .. } | Kont::Let { .. } => internal("resume"),
             Kont::Letrec { node, next, env } => {
                 store(&env, next - 1, value)?;
                 self.letrec_inits(node, next, env)
@@ -777,74 +788,100 @@ impl Interp {
 
     /// Applies the procedure at `vstack[base]` to the values above it. `recycle` is the frame
     /// of the caller, which a tail call may reuse for the callee when nothing else holds it.
+    // Only the two common cases live here; the rest is in `apply_other`. On Chicory each Wasm
+    // function becomes one JVM method, and with every case in it this one was big enough that
+    // HotSpot's C1 sometimes gave up on it ("out of virtual registers"), leaving it without C2
+    // code for the life of the server: (fib 25) then took 430-500 ms instead of 320-350.
     #[inline(never)]
     fn apply(&mut self, base: usize, recycle: Option<Env>) -> R<Step> {
-        loop {
-            let f = match self.vstack.get_mut(base) {
-                Some(slot) => std::mem::take(slot),
-                None => return internal("apply"),
-            };
-            match f {
-                Value::Prim(p) => match p.special {
-                    Special::No => return self.call_primitive(p, base + 1, base).map(Step::Return),
-                    Special::Apply => {
-                        // (apply f a ... list): spread the list and call f in place.
-                        let n = self.vstack.len() - base - 1;
-                        if n < 2 {
-                            self.vstack.truncate(base);
-                            return Err(arity_error("apply", 2, None, n));
-                        }
-                        let list = self.vstack.pop().unwrap_or(Value::Nil);
-                        let items = match list_to_vec("apply", &list) {
-                            Ok(items) => items,
-                            Err(e) => {
-                                self.vstack.truncate(base);
-                                return Err(e);
-                            }
-                        };
-                        self.vstack.remove(base);
-                        if self.vstack.try_reserve(items.len()).is_err() {
-                            self.vstack.truncate(base);
-                            return Err(out_of_memory());
-                        }
-                        self.vstack.extend(items);
-                    }
-                    Special::Eval => {
-                        let n = self.vstack.len() - base - 1;
-                        if n != 1 && n != 2 {
-                            self.vstack.truncate(base);
-                            return Err(arity_error("eval", 1, Some(2), n));
-                        }
-                        let datum = self.vstack.get(base + 1).cloned().unwrap_or(Value::Nil);
-                        self.vstack.truncate(base);
-                        let node = Compiler::new(&mut self.globals).compile_toplevel(&datum)?;
-                        return Ok(Step::Eval(node, self.top_env.clone()));
-                    }
-                    special => return self.control(special, base),
-                },
-                Value::Param(p) => {
-                    let n = self.vstack.len() - base - 1;
-                    self.vstack.truncate(base);
-                    if n != 0 {
-                        return Err(arity_error("parameter", 0, Some(0), n));
-                    }
-                    return Ok(Step::Return(p.value.borrow().clone()));
-                }
-                Value::Cont(c) => {
-                    let args: Vec<Value> = self.vstack.drain(base + 1..).collect();
-                    self.vstack.truncate(base);
-                    return self.escape(c, args);
-                }
-                Value::Closure(c) => {
-                    let body = c.info.body.clone();
-                    let env = self.bind(c, base, recycle)?;
-                    return Ok(Step::Eval(body, env));
-                }
-                other => {
-                    self.vstack.truncate(base);
-                    return fail(format!("not a procedure: {}", write_short(&other)));
-                }
+        let f = match self.vstack.get_mut(base) {
+            Some(slot) => std::mem::take(slot),
+            None => return internal("apply"),
+        };
+        match f {
+            Value::Prim(p) if p.special == Special::No => self.call_primitive(p, base + 1, base).map(Step::Return),
+            Value::Closure(c) => {
+                let body = c.info.body.clone();
+                let env = self.bind(c, base, recycle)?;
+                Ok(Step::Eval(body, env))
             }
+            other => self.apply_other(other, base),
+        }
+    }
+
+    /// [`apply`] for everything but ordinary primitives and closures.
+    #[inline(never)]
+    fn apply_other(&mut self, mut f: Value, base: usize) -> R<Step> {
+        // A loop, not a call of apply: chains of (apply apply ...) run in constant space.
+        while matches!(&f, Value::Prim(p) if p.special == Special::Apply) {
+            f = self.spread_apply(base)?;
+        }
+        match f {
+            Value::Prim(p) => match p.special {
+                Special::Eval => {
+                    let n = self.vstack.len() - base - 1;
+                    if n != 1 && n != 2 {
+                        self.vstack.truncate(base);
+                        return Err(arity_error("eval", 1, Some(2), n));
+                    }
+                    let datum = self.vstack.get(base + 1).cloned().unwrap_or(Value::Nil);
+                    self.vstack.truncate(base);
+                    let node = Compiler::new(&mut self.globals).compile_toplevel(&datum)?;
+                    Ok(Step::Eval(node, self.top_env.clone()))
+                }
+                Special::No => self.call_primitive(p, base + 1, base).map(Step::Return),
+                special => self.control(special, base),
+            },
+            Value::Param(p) => {
+                let n = self.vstack.len() - base - 1;
+                self.vstack.truncate(base);
+                if n != 0 {
+                    return Err(arity_error("parameter", 0, Some(0), n));
+                }
+                Ok(Step::Return(p.value.borrow().clone()))
+            }
+            Value::Cont(c) => {
+                let args: Vec<Value> = self.vstack.drain(base + 1..).collect();
+                self.vstack.truncate(base);
+                self.escape(c, args)
+            }
+            Value::Closure(c) => {
+                let body = c.info.body.clone();
+                let env = self.bind(c, base, None)?;
+                Ok(Step::Eval(body, env))
+            }
+            other => {
+                self.vstack.truncate(base);
+                fail(format!("not a procedure: {}", write_short(&other)))
+            }
+        }
+    }
+
+    /// `(apply f a ... list)` with its arguments above `base`: spreads the list onto the stack
+    /// in their place and returns `f`, to be called with them.
+    fn spread_apply(&mut self, base: usize) -> R<Value> {
+        let n = self.vstack.len() - base - 1;
+        if n < 2 {
+            self.vstack.truncate(base);
+            return Err(arity_error("apply", 2, None, n));
+        }
+        let list = self.vstack.pop().unwrap_or(Value::Nil);
+        let items = match list_to_vec("apply", &list) {
+            Ok(items) => items,
+            Err(e) => {
+                self.vstack.truncate(base);
+                return Err(e);
+            }
+        };
+        self.vstack.remove(base);
+        if self.vstack.try_reserve(items.len()).is_err() {
+            self.vstack.truncate(base);
+            return Err(out_of_memory());
+        }
+        self.vstack.extend(items);
+        match self.vstack.get_mut(base) {
+            Some(slot) => Ok(std::mem::take(slot)),
+            None => internal("apply"),
         }
     }
 

@@ -10,6 +10,8 @@
 (via-let 100000)
 (define (via-apply n) (if (= n 0) 'applied (apply via-apply (list (- n 1)))))
 (via-apply 100000)
+; apply of apply, 100000 deep: each spreads its list and calls in place.
+(do ((k 0 (+ k 1)) (args (list + (list 1 2)) (list apply args))) ((= k 100000) (apply apply args)))
 (define (via-begin n) (begin 1 (if (= n 0) 'begun (via-begin (- n 1)))))
 (via-begin 100000)
 (define (via-cond-arrow n) (cond ((and (> n 0) (- n 1)) => via-cond-arrow) (else 'arrowed)))
