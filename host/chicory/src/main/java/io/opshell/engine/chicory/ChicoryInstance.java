@@ -110,7 +110,8 @@ final class ChicoryInstance implements WasmInstance {
     public Optional<LinearMemory> memory(String name) {
         checkOpen();
         try {
-            return Optional.ofNullable(instance.exports().memory(name)).map(ChicoryMemory::new);
+            // Every instance's memory is a FlatMemory: ChicoryModule builds them so.
+            return Optional.ofNullable(instance.exports().memory(name)).map(m -> new ChicoryMemory((FlatMemory) m));
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -5,9 +5,9 @@ import io.opshell.abi.LinearMemory;
 
 /** A Chicory instance's memory as opshell's {@link LinearMemory}; ranges are checked above it. */
 final class ChicoryMemory implements LinearMemory {
-    private final Memory memory;
+    private final FlatMemory memory;
 
-    ChicoryMemory(Memory memory) {
+    ChicoryMemory(FlatMemory memory) {
         this.memory = memory;
     }
 
@@ -18,7 +18,7 @@ final class ChicoryMemory implements LinearMemory {
 
     @Override
     public void read(int addr, byte[] dst, int offset, int len) {
-        System.arraycopy(memory.readBytes(addr, len), 0, dst, offset, len);
+        memory.read(addr, dst, offset, len);
     }
 
     @Override

@@ -1,9 +1,7 @@
 package io.opshell.engine.chicory;
 
-import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
-import com.dylibso.chicory.runtime.alloc.DefaultMemAllocStrategy;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
 import io.opshell.host.wasm.GuestTrap;
@@ -49,10 +47,7 @@ final class ChicoryModule implements io.opshell.host.wasm.WasmModule {
                     .withImportValues(ChicoryInstance.importValues(imports, deadline))
                     .withMachineFactory(machines)
                     .withMemoryLimits(new MemoryLimits(declared.initialPages(), limitPages))
-                    // Exactly the initial memory (no spare capacity per idle instance); growth doubles the
-                    // array up to the limit: growing it page by page would copy the memory on every page.
-                    .withMemoryFactory(limits -> new ByteArrayMemory(limits,
-                            new DefaultMemAllocStrategy((int) Math.min(Integer.MAX_VALUE, (long) limits.maximumPages() * PAGE_BYTES))))
+                    .withMemoryFactory(FlatMemory::new)
                     .withStart(false) // no guest code outside a bounded call (modules with a start function are refused at load anyway)
                     .build();
             return new ChicoryInstance(instance, deadline);
