@@ -11,8 +11,9 @@ import java.util.function.Function;
 
 /**
  * A module Chicory has compiled to JVM classes, shared by all its instances. An instance's memory
- * limit is the smaller of the module's declared maximum and the session's limit, and Chicory's
- * memory answers {@code memory.grow} past it with -1, as the spec says a full memory does.
+ * limit is the smaller of the module's declared maximum and the session's limit, and its
+ * {@link FlatMemory} answers {@code memory.grow} past it with -1, as the spec says a full memory
+ * does.
  */
 final class ChicoryModule implements io.opshell.host.wasm.WasmModule {
     private static final int PAGE_BYTES = 65_536;
