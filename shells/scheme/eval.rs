@@ -805,13 +805,13 @@ impl Interp {
                 let env = self.bind(c, base, recycle)?;
                 Ok(Step::Eval(body, env))
             }
-            other => self.apply_other(other, base),
+            other => self.apply_other(other, base, recycle),
         }
     }
 
     /// [`apply`] for everything but ordinary primitives and closures.
     #[inline(never)]
-    fn apply_other(&mut self, mut f: Value, base: usize) -> R<Step> {
+    fn apply_other(&mut self, mut f: Value, base: usize, recycle: Option<Env>) -> R<Step> {
         // A loop, not a call of apply: chains of (apply apply ...) run in constant space.
         while matches!(&f, Value::Prim(p) if p.special == Special::Apply) {
             f = self.spread_apply(base)?;
@@ -847,7 +847,7 @@ impl Interp {
             }
             Value::Closure(c) => {
                 let body = c.info.body.clone();
-                let env = self.bind(c, base, None)?;
+                let env = self.bind(c, base, recycle)?;
                 Ok(Step::Eval(body, env))
             }
             other => {
