@@ -179,27 +179,34 @@ public final class Session implements Runnable {
         context.tenant(terms.tenant());
         admitted = true;
         services.metrics().sessionOpened();
-        audit.record("open", Map.of("pid", context.identity().pid(), "role", terms.profile().role().toString(),
-                "shell", terms.shell().name(), "mode", replies.mode().toString()));
-        log.info("session {} opened by {} (uid {}, pid {}) as {}", id, context.identity().user(), context.identity().uid(),
-                context.identity().pid(), terms.profile().name());
         connection.setTimeout(limits.writeTimeout().toMillis());
         replies.notice(Admission.banner(context, terms), false);
         StateAccess access = new ApplicationAccess(new SessionStateAccess(services.store(), context, services.audit(),
                 services.maxKeysListed(), new StateCallBudget()), services.surface(), context, audit);
         slot = new ShellSlot(context, access, limits, services.metrics());
-        if (!slot.start(terms.shell(), replies)) {
-            closeReason = "shell failed to start: " + slot.lastFault();
+        boolean started = slot.start(terms.shell(), replies);
+        // The operator's prompt first, the session's record and log line after it: they are written
+        // while the operator reads, and still before any line of the session runs (its changes'
+        // records follow this one).
+        try {
             connection.write(replies.take());
+        } finally {
+            audit.record("open", Map.of("pid", context.identity().pid(), "role", terms.profile().role().toString(),
+                    "shell", terms.shell().name(), "mode", replies.mode().toString()));
+            log.info("session {} opened by {} (uid {}, pid {}) as {}", id, context.identity().user(),
+                    context.identity().uid(), context.identity().pid(), terms.profile().name());
+        }
+        if (!started) {
+            closeReason = "shell failed to start: " + slot.lastFault();
             return;
         }
         Round round = new Round(terms.shell(), limits, replies, new LineGate(terms.profile().commandsPerSecond(),
                 terms.profile().bytesPerSecond()), new HostCommands(context, services, server, slot, access, audit));
-        if (!round.handle(first, false)) {
-            connection.write(replies.take());
+        boolean goesOn = round.handle(first, false);
+        connection.write(replies.take());
+        if (!goesOn) {
             return;
         }
-        connection.write(replies.take());
         readLoop(chunk, lines, round, limits);
     }
 
