@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Instances of one shell made ahead of demand, so a session gets a ready one without paying
  * instantiation (on wasmtime about 2 ms; the module's constructors and shared-buffer setup have
- * run too). At most {@link #size} wait; each one taken is replaced in the background, on the
+ * run too). At most {@link #size} wait; each one taken is replaced in the background, {@link #FILL_DELAY} later, on the
  * runtime's one refill thread ({@link WasmRuntime#refill}). A pooled instance holds no session
  * data: it has never seen input, state or a session's limits, which {@link ShellInstance#bind}
  * gives it. Where to change the policy: {@link #take} and {@link #fill}.
@@ -22,6 +22,12 @@ final class InstancePool implements AutoCloseable {
     static final Duration SETUP_DEADLINE = Duration.ofSeconds(1);
 
     private static final long FILL_WAIT_NANOS = 1_000_000;
+    /**
+     * A fill starts this long after the take that asked for it: instantiating is mostly kernel
+     * work (mapping the instance, faulting its pages in) that does not yield the CPU to the
+     * session being set up, so it waits until that session has shown its prompt.
+     */
+    static final Duration FILL_DELAY = Duration.ofMillis(2);
 
     private final ShellModule module;
     private final int size;
@@ -64,6 +70,7 @@ final class InstancePool implements AutoCloseable {
 
     /** Runs on the refill thread: tops the pool up. A shell that fails to start stops filling until the next take. */
     private void fill() {
+        LockSupport.parkNanos(FILL_DELAY.toNanos());
         try {
             while (!closed && ready.size() < size) {
                 ShellInstance s;
