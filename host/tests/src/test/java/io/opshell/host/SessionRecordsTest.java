@@ -14,7 +14,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Every session's close record says truly why it ended; admin actions are on record too. */
+/**
+ * Every session's open record comes before anything it does and is written while it waits for
+ * input; its close record says truly why it ended; admin actions are on record too.
+ */
 class SessionRecordsTest {
     Path dir;
     Path audit;
@@ -64,6 +67,42 @@ class SessionRecordsTest {
                 return false;
             }
         });
+    }
+
+    @Test
+    void theOpenRecordIsWrittenWhileTheSessionWaitsAndBeforeItsChanges() throws Exception {
+        try (TestServer ts = server(SessionLimits.DEFAULT); ShellClient idle = ts.kv()) {
+            // Nothing sent after the prompt: the record does not wait for input or the session's end.
+            assertThat(TestServer.eventually(Duration.ofSeconds(5), () -> {
+                try {
+                    return records("open").size() == 1;
+                } catch (Exception e) {
+                    return false;
+                }
+            })).isTrue();
+            assertThat(ts.server.sessionCount()).isEqualTo(1);
+            // A session whose first command comes with its first line: the open record still comes first.
+            try (ShellClient busy = ShellClient.connect(ts.socket(), "kv> ")) {
+                busy.send("\\mode interactive\nset early 1\n");
+                assertThat(busy.readTo("ok")).contains("kv shell");
+            }
+            assertThat(TestServer.eventually(Duration.ofSeconds(5), () -> {
+                try {
+                    return records("close").size() == 1;
+                } catch (Exception e) {
+                    return false;
+                }
+            })).isTrue();
+            ObjectMapper json = new ObjectMapper();
+            List<String> second = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(audit)) {
+                JsonNode r = json.readTree(line);
+                if (r.has("session") && r.get("session").asLong() == 2) {
+                    second.add(r.get("event").asText());
+                }
+            }
+            assertThat(second).containsExactly("open", "set", "close");
+        }
     }
 
     @Test
