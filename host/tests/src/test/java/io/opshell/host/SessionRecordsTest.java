@@ -59,6 +59,17 @@ class SessionRecordsTest {
         return out;
     }
 
+    /** Whether the audit log holds {@code n} records of {@code event} within {@code wait}. */
+    private boolean recordedWithin(Duration wait, String event, int n) throws Exception {
+        return TestServer.eventually(wait, () -> {
+            try {
+                return records(event).size() == n;
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     private boolean closedCount(TestServer ts, int n) throws Exception {
         return TestServer.eventually(Duration.ofSeconds(10), () -> {
             try {
@@ -73,26 +84,14 @@ class SessionRecordsTest {
     void theOpenRecordIsWrittenWhileTheSessionWaitsAndBeforeItsChanges() throws Exception {
         try (TestServer ts = server(SessionLimits.DEFAULT); ShellClient idle = ts.kv()) {
             // Nothing sent after the prompt: the record does not wait for input or the session's end.
-            assertThat(TestServer.eventually(Duration.ofSeconds(5), () -> {
-                try {
-                    return records("open").size() == 1;
-                } catch (Exception e) {
-                    return false;
-                }
-            })).isTrue();
+            assertThat(recordedWithin(Duration.ofSeconds(5), "open", 1)).isTrue();
             assertThat(ts.server.sessionCount()).isEqualTo(1);
             // A session whose first command comes with its first line: the open record still comes first.
             try (ShellClient busy = ShellClient.connect(ts.socket(), "kv> ")) {
                 busy.send("\\mode interactive\nset early 1\n");
                 assertThat(busy.readTo("ok")).contains("kv shell");
             }
-            assertThat(TestServer.eventually(Duration.ofSeconds(5), () -> {
-                try {
-                    return records("close").size() == 1;
-                } catch (Exception e) {
-                    return false;
-                }
-            })).isTrue();
+            assertThat(recordedWithin(Duration.ofSeconds(5), "close", 1)).isTrue();
             ObjectMapper json = new ObjectMapper();
             List<String> second = new java.util.ArrayList<>();
             for (String line : Files.readAllLines(audit)) {

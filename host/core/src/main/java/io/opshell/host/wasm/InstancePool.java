@@ -11,10 +11,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Instances of one shell made ahead of demand, so a session gets a ready one without paying
  * instantiation (on wasmtime about 2 ms; the module's constructors and shared-buffer setup have
- * run too). At most {@link #size} wait; each one taken is replaced in the background, {@link #FILL_DELAY} later, on the
- * runtime's one refill thread ({@link WasmRuntime#refill}). A pooled instance holds no session
- * data: it has never seen input, state or a session's limits, which {@link ShellInstance#bind}
- * gives it. Where to change the policy: {@link #take} and {@link #fill}.
+ * run too). At most {@link #size} wait; each one taken is replaced in the background,
+ * {@link #FILL_DELAY} later, on the runtime's one refill thread ({@link WasmRuntime#refill}). A
+ * pooled instance holds no session data: it has never seen input, state or a session's limits,
+ * which {@link ShellInstance#bind} gives it. Where to change the policy: {@link #take} and
+ * {@link #fill}.
  */
 final class InstancePool implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InstancePool.class);
