@@ -188,12 +188,7 @@ public final class Session implements Runnable {
         SessionLimits limits = terms.limits();
         context.tenant(terms.tenant());
         admitted = true;
-        services.metrics().sessionOpened();
-        connection.setTimeout(limits.writeTimeout().toMillis());
-        replies.notice(Admission.banner(context, terms), false);
-        StateAccess access = new ApplicationAccess(new SessionStateAccess(services.store(), context, services.audit(),
-                services.maxKeysListed(), new StateCallBudget()), services.surface(), context, audit);
-        slot = new ShellSlot(context, access, limits, services.metrics());
+        // Pending from here on: every admitted session that gets a close record gets this one first.
         Map<String, Object> opened = Map.of("pid", context.identity().pid(), "role", terms.profile().role().toString(),
                 "shell", terms.shell().name(), "mode", replies.mode().toString());
         openRecord = () -> {
@@ -201,6 +196,12 @@ public final class Session implements Runnable {
             log.info("session {} opened by {} (uid {}, pid {}) as {}", id, context.identity().user(),
                     context.identity().uid(), context.identity().pid(), terms.profile().name());
         };
+        services.metrics().sessionOpened();
+        connection.setTimeout(limits.writeTimeout().toMillis());
+        replies.notice(Admission.banner(context, terms), false);
+        StateAccess access = new ApplicationAccess(new SessionStateAccess(services.store(), context, services.audit(),
+                services.maxKeysListed(), new StateCallBudget()), services.surface(), context, audit);
+        slot = new ShellSlot(context, access, limits, services.metrics());
         if (!slot.start(terms.shell(), replies)) {
             closeReason = "shell failed to start: " + slot.lastFault();
             connection.write(replies.take());
