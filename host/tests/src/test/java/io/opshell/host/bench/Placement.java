@@ -1,6 +1,8 @@
 package io.opshell.host.bench;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -19,6 +21,13 @@ enum Placement {
     /** Everyone on every CPU (throughput with many clients needs them all). */
     ALL_CPUS("client and server free on all CPUs");
 
+    /**
+     * The machine's CPUs, as the kernel lists them ({@code 0-1}). Not the JVM's count: that
+     * follows this process's own affinity, so after the first placement it would say 1 and
+     * "all CPUs" would stay CPU 0.
+     */
+    private static final Path ONLINE_CPUS = Path.of("/sys/devices/system/cpu/online");
+
     final String description;
 
     Placement(String description) {
@@ -27,12 +36,19 @@ enum Placement {
 
     /** Whether placements can be applied here: taskset exists and there are at least two CPUs. */
     static boolean supported() {
-        return Runtime.getRuntime().availableProcessors() >= 2 && run(List.of("taskset", "-p", Long.toString(ProcessHandle.current().pid())));
+        try {
+            return count(onlineCpus()) >= 2 && run(List.of("taskset", "-p", Long.toString(ProcessHandle.current().pid())));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
-    /** Applies this placement to the harness and every running target; throws if taskset fails. */
+    /**
+     * Applies this placement to the harness and every running target; throws if taskset fails or
+     * the harness does not end up on the CPUs it asked for.
+     */
     void apply(List<Target> targets) throws IOException {
-        String all = "0-" + (Runtime.getRuntime().availableProcessors() - 1);
+        String all = onlineCpus();
         String client = this == ALL_CPUS ? all : "0";
         String server = switch (this) {
             case SAME_CPU -> "0";
@@ -45,6 +61,25 @@ enum Placement {
                 pin(t.pid(), server);
             }
         }
+        int expected = this == ALL_CPUS ? count(onlineCpus()) : 1, actual = Runtime.getRuntime().availableProcessors();
+        if (actual != expected) {
+            throw new IOException("placement \"" + description + "\" not applied: the harness runs on " + actual
+                    + " CPUs, expected " + expected);
+        }
+    }
+
+    private static String onlineCpus() throws IOException {
+        return Files.readString(ONLINE_CPUS).trim();
+    }
+
+    /** How many CPUs a kernel CPU list names ({@code 0-3,6} is 5). */
+    private static int count(String list) {
+        int n = 0;
+        for (String part : list.split(",")) {
+            String[] range = part.trim().split("-");
+            n += range.length == 1 ? 1 : Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1;
+        }
+        return n;
     }
 
     private static void pin(long pid, String cpus) throws IOException {
