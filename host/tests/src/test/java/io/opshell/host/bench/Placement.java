@@ -61,6 +61,7 @@ enum Placement {
                 pin(t.pid(), server);
             }
         }
+        // Counted from the kernel's list again, not from `all`: the check must not trust what it checks.
         int expected = this == ALL_CPUS ? count(onlineCpus()) : 1, actual = Runtime.getRuntime().availableProcessors();
         if (actual != expected) {
             throw new IOException("placement \"" + description + "\" not applied: the harness runs on " + actual
