@@ -1,5 +1,6 @@
 package io.opshell.engine.chicory;
 
+import io.opshell.host.wasm.DeadlineWatch;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -8,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the interrupt of an expired call never reaches anything but that call's guest code.
  *
  * <p>Chicory's compiled code checks {@link Thread#isInterrupted()} on back-jumps and calls, so the
- * {@link Watchdog} stops a runaway call by interrupting the thread running it. An interrupt is
+ * engine's {@link DeadlineWatch} (the watchdog) stops a runaway call by interrupting the thread running it. An interrupt is
  * sticky, though, and host code that does I/O reacts to it (an interruptible channel — the audit
  * log's — would be closed for every session). So:
  * <ul>
@@ -21,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * Where to change it: the states and their transitions are all in this file.
  */
-final class CallDeadline {
+final class CallDeadline implements DeadlineWatch.Call {
     private static final int IDLE = 0;
     private static final int RUNNING = 1;
     private static final int IN_HOST = 2;
@@ -35,14 +36,14 @@ final class CallDeadline {
     private static final int STATE_BITS = 3;
     private static final long STATE_MASK = (1 << STATE_BITS) - 1;
 
-    private final Watchdog watchdog;
+    private final DeadlineWatch watchdog;
     private final AtomicLong word = new AtomicLong(IDLE);
     private volatile Thread runner;
     private volatile long deadlineNanos;
     /** The deadline passed during this call (set by the watchdog before it lets {@link #end()} finish, or by the runner). */
     private volatile boolean expired;
 
-    CallDeadline(Watchdog watchdog) {
+    CallDeadline(DeadlineWatch watchdog) {
         this.watchdog = watchdog;
     }
 
@@ -50,10 +51,11 @@ final class CallDeadline {
     void begin(Duration limit) {
         runner = Thread.currentThread();
         expired = false;
-        deadlineNanos = System.nanoTime() + limit.toNanos();
+        long limitNanos = limit.toNanos();
+        deadlineNanos = System.nanoTime() + limitNanos;
         long call = (word.get() >>> STATE_BITS) + 1;
         word.set(call << STATE_BITS | RUNNING); // after the deadline: whoever sees RUNNING sees this call's deadline
-        watchdog.add(this);
+        watchdog.add(this, limitNanos);
     }
 
     /** Ends the call, wherever it ended; returns whether its deadline had passed. Clears the interrupt flag. */
@@ -72,8 +74,14 @@ final class CallDeadline {
         return expired;
     }
 
+    @Override
+    public long deadlineNanos() {
+        return deadlineNanos;
+    }
+
     /** Watchdog: stops the call if its deadline has passed. */
-    void expireIfDue(long nowNanos) {
+    @Override
+    public void expireIfDue(long nowNanos) {
         long w = word.get();
         int s = state(w);
         if ((s != RUNNING && s != IN_HOST) || nowNanos - deadlineNanos < 0) {

@@ -2,6 +2,7 @@ package io.opshell.engine.chicory;
 
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.wasm.ChicoryException;
+import io.opshell.host.wasm.DeadlineWatch;
 import io.opshell.host.wasm.ShellLoadException;
 import io.opshell.host.wasm.WasmEngine;
 
@@ -29,7 +30,7 @@ public final class ChicoryEngine implements WasmEngine {
      */
     static final long GUEST_STACK_BYTES = 4L * 1024 * 1024;
 
-    private final Watchdog watchdog = new Watchdog();
+    private final DeadlineWatch watchdog = new DeadlineWatch("opshell-chicory-deadlines");
     private volatile boolean closed;
 
     @Override

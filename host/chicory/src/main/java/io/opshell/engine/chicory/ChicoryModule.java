@@ -4,6 +4,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import io.opshell.host.wasm.DeadlineWatch;
 import io.opshell.host.wasm.GuestTrap;
 import io.opshell.host.wasm.HostImport;
 import java.util.List;
@@ -20,11 +21,11 @@ final class ChicoryModule implements io.opshell.host.wasm.WasmModule {
 
     private final WasmModule module;
     private final Function<Instance, Machine> machines;
-    private final Watchdog watchdog;
+    private final DeadlineWatch watchdog;
     private final MemoryLimits declared;
     private volatile boolean closed;
 
-    ChicoryModule(WasmModule module, Function<Instance, Machine> machines, Watchdog watchdog) {
+    ChicoryModule(WasmModule module, Function<Instance, Machine> machines, DeadlineWatch watchdog) {
         this.module = module;
         this.machines = machines;
         this.watchdog = watchdog;

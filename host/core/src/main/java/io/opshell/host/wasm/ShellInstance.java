@@ -77,6 +77,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     private volatile String interruptMessage = "";
     /** When the running call's soft deadline passes (System.nanoTime). */
     private volatile long softDeadlineNanos;
+    private final DeadlineWatch.Call softDeadlineCall = new SoftDeadline();
 
     private ShellInstance(WasmRuntime runtime, GuestStdio stdio, StateAccess access, Duration stepDeadline, long memoryLimitBytes) {
         this.runtime = runtime;
@@ -382,14 +383,14 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         }
         softDeadlineNanos = System.nanoTime() + softDeadlineBudgetNanos;
         stdio.beginCall();
-        runtime.callStarted(this);
+        runtime.softDeadlines().add(softDeadlineCall, softDeadlineBudgetNanos);
         long[] results;
         try {
             results = f.call(stepDeadline, args);
         } catch (GuestTrap trap) {
             throw new ShellFault(describe(trap));
         } finally {
-            runtime.callEnded(this);
+            runtime.softDeadlines().remove(softDeadlineCall);
         }
         if (!enforcedByEngine) {
             long size = linearMemory.size();
@@ -429,10 +430,18 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
         return limit.multipliedBy(3).dividedBy(4);
     }
 
-    /** Called by the runtime's watch: asks the running call to stop once its soft deadline has passed. */
-    void checkSoftDeadline(long nowNanos) {
-        if (interruptReason == 0 && nowNanos - softDeadlineNanos >= 0) {
-            requestInterrupt(INTERRUPT_DEADLINE, "interrupted (CPU limit of " + stepDeadline.toMillis() + " ms)");
+    /** The running call as the runtime's soft-deadline watch sees it: asked to stop once its soft deadline has passed. */
+    private final class SoftDeadline implements DeadlineWatch.Call {
+        @Override
+        public long deadlineNanos() {
+            return softDeadlineNanos;
+        }
+
+        @Override
+        public void expireIfDue(long nowNanos) {
+            if (interruptReason == 0 && nowNanos - softDeadlineNanos >= 0) {
+                requestInterrupt(INTERRUPT_DEADLINE, "interrupted (CPU limit of " + stepDeadline.toMillis() + " ms)");
+            }
         }
     }
 

@@ -1,25 +1,19 @@
 package io.opshell.host.wasm;
 
-import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A server's engine with what opshell adds around it, engine-neutral: the count of live shell
- * instances, the soft-deadline watch — a ticker that asks every guest call still running at
- * its soft deadline to stop ({@link ShellInstance#checkSoftDeadline}); the hard deadline is the
- * engine's own — and the instance pools' refill thread ({@link InstancePool}). Modules and
+ * instances, the soft-deadline watch — a {@link DeadlineWatch} that asks every guest call still
+ * running at its soft deadline to stop; the hard deadline is the engine's own — and the instance
+ * pools' refill thread ({@link InstancePool}). Modules and
  * instances made from it must be closed before it is.
  */
 public final class WasmRuntime implements AutoCloseable {
-    /** How often the soft deadlines are checked; a soft interrupt comes at most this late. */
-    static final Duration WATCH_TICK = Duration.ofMillis(5);
     /** Pool fills waiting for the refill thread; one per shell is all a server has. */
     private static final int MAX_QUEUED_FILLS = 64;
 
@@ -29,9 +23,7 @@ public final class WasmRuntime implements AutoCloseable {
     private final ThreadPoolExecutor refiller;
     private final AtomicInteger liveInstances = new AtomicInteger();
     private final AtomicInteger pooledInstances = new AtomicInteger();
-    /** Instances inside a guest call. */
-    private final Set<ShellInstance> running = ConcurrentHashMap.newKeySet();
-    private final Thread watch;
+    private final DeadlineWatch softDeadlines = new DeadlineWatch("opshell-soft-deadlines");
     private volatile boolean closed;
 
     /** A runtime without instance pools: every instance is made when a session asks for it. */
@@ -54,18 +46,6 @@ public final class WasmRuntime implements AutoCloseable {
                 r -> Thread.ofPlatform().daemon().name("opshell-pool-refill").stackSize(stack).unstarted(r),
                 new ThreadPoolExecutor.AbortPolicy());
         this.refiller.allowCoreThreadTimeOut(true);
-        this.watch = Thread.ofPlatform().daemon().name("opshell-soft-deadlines").start(this::watch);
-    }
-
-    private void watch() {
-        long tick = WATCH_TICK.toNanos();
-        while (!closed) {
-            LockSupport.parkNanos(tick);
-            long now = System.nanoTime();
-            for (ShellInstance instance : running) {
-                instance.checkSoftDeadline(now);
-            }
-        }
     }
 
     public WasmEngine engine() {
@@ -108,12 +88,9 @@ public final class WasmRuntime implements AutoCloseable {
         pooledInstances.decrementAndGet();
     }
 
-    void callStarted(ShellInstance instance) {
-        running.add(instance);
-    }
-
-    void callEnded(ShellInstance instance) {
-        running.remove(instance);
+    /** The watch that asks guest calls to stop at their soft deadlines. */
+    DeadlineWatch softDeadlines() {
+        return softDeadlines;
     }
 
     void instanceOpened() {
@@ -131,9 +108,8 @@ public final class WasmRuntime implements AutoCloseable {
         }
         closed = true;
         refiller.shutdown();
-        LockSupport.unpark(watch);
+        softDeadlines.close();
         try {
-            watch.join();
             refiller.awaitTermination(InstancePool.SETUP_DEADLINE.toMillis() * 5, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

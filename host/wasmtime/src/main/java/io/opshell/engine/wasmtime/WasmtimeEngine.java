@@ -7,8 +7,6 @@ import io.github.kawamuray.wasmtime.WasmtimeException;
 import io.opshell.host.wasm.ShellLoadException;
 import io.opshell.host.wasm.WasmEngine;
 import io.opshell.host.wasm.WasmModule;
-import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * wasmtime (through wasmtime-java) behind opshell's engine seam. One wasmtime Engine with epoch
@@ -26,32 +24,14 @@ import java.util.concurrent.locks.LockSupport;
  * function per instance ({@link ImportGate}): wasmtime compiles code for every host function, per Store.
  */
 public final class WasmtimeEngine implements WasmEngine {
-    /** Resolution of CPU deadlines: a deadline of d runs at least d and at most d + 2 ticks. */
-    static final Duration EPOCH_TICK = Duration.ofMillis(5);
-
     private final Engine engine;
-    private final Thread ticker;
+    private final EpochTicker ticker;
     private volatile boolean closed;
 
     public WasmtimeEngine() {
         // The engine takes ownership of the config.
         engine = new Engine(new Config().epochInterruption(true));
-        ticker = Thread.ofPlatform().daemon().name("opshell-epoch-ticker").start(this::tick);
-    }
-
-    private void tick() {
-        long tickNanos = EPOCH_TICK.toNanos();
-        while (!closed) {
-            LockSupport.parkNanos(tickNanos);
-            engine.incrementEpoch();
-        }
-    }
-
-    /** Ticks to pass to {@code Store.setEpochDeadline} so that a call may run for at least {@code limit}. */
-    static long deadlineTicks(Duration limit) {
-        long tick = EPOCH_TICK.toNanos();
-        // +1: the current tick may be about to end.
-        return Math.max(1, (limit.toNanos() + tick - 1) / tick) + 1;
+        ticker = new EpochTicker(engine);
     }
 
     @Override
@@ -71,7 +51,7 @@ public final class WasmtimeEngine implements WasmEngine {
             throw new ShellLoadException("shell " + shellName + " is not a valid module: " + e.getMessage(), e);
         }
         try {
-            return WasmtimeModule.withGate(engine, module);
+            return WasmtimeModule.withGate(engine, ticker, module);
         } catch (RuntimeException e) {
             module.dispose();
             if (e instanceof IllegalArgumentException) {
@@ -98,12 +78,7 @@ public final class WasmtimeEngine implements WasmEngine {
             return;
         }
         closed = true;
-        LockSupport.unpark(ticker);
-        try {
-            ticker.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ticker.close();
         engine.dispose();
     }
 }

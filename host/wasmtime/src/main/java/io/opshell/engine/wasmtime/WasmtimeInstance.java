@@ -33,6 +33,7 @@ import java.util.Optional;
  */
 final class WasmtimeInstance implements WasmInstance {
     private final Store<Void> store;
+    private final EpochTicker ticker;
     private final List<Func> funcs = new ArrayList<>();
     private final Map<String, WasmFunction> exports = new HashMap<>();
     private final List<Memory> memories = new ArrayList<>();
@@ -42,12 +43,14 @@ final class WasmtimeInstance implements WasmInstance {
     private Instance instance;
     private boolean closed;
 
-    private WasmtimeInstance(Engine engine) {
+    private WasmtimeInstance(Engine engine, EpochTicker ticker) {
         this.store = new Store<>(null, engine);
+        this.ticker = ticker;
     }
 
-    static WasmtimeInstance create(Engine engine, WasmtimeModule module, List<HostImport> imports) throws GuestTrap {
-        WasmtimeInstance w = new WasmtimeInstance(engine);
+    static WasmtimeInstance create(Engine engine, EpochTicker ticker, WasmtimeModule module, List<HostImport> imports)
+            throws GuestTrap {
+        WasmtimeInstance w = new WasmtimeInstance(engine, ticker);
         try {
             w.instantiate(module, imports);
             return w;
@@ -134,8 +137,14 @@ final class WasmtimeInstance implements WasmInstance {
         for (int i = 0; i < args.length; i++) {
             vals[i] = params[i] == Val.Type.I64 ? Val.fromI64(args[i]) : Val.fromI32((int) args[i]);
         }
-        store.setEpochDeadline(WasmtimeEngine.deadlineTicks(deadline));
-        Val[] results = guarded(() -> f.call(store, vals));
+        ticker.callStarting();
+        Val[] results;
+        try {
+            store.setEpochDeadline(EpochTicker.deadlineTicks(deadline));
+            results = guarded(() -> f.call(store, vals));
+        } finally {
+            ticker.callEnded();
+        }
         long[] out = new long[results.length];
         for (int i = 0; i < results.length; i++) {
             out[i] = results[i].getType() == Val.Type.I64 ? results[i].i64() : results[i].i32();

@@ -15,14 +15,16 @@ import java.util.List;
  */
 final class WasmtimeModule implements WasmModule {
     private final Engine engine;
+    private final EpochTicker ticker;
     private final Module module;
     private final Module gate;
     /** The module's imports in its order, as "module.name": the gate's export i stands for import i. */
     private final List<String> importKeys;
     private volatile boolean closed;
 
-    private WasmtimeModule(Engine engine, Module module, Module gate, List<String> importKeys) {
+    private WasmtimeModule(Engine engine, EpochTicker ticker, Module module, Module gate, List<String> importKeys) {
         this.engine = engine;
+        this.ticker = ticker;
         this.module = module;
         this.gate = gate;
         this.importKeys = importKeys;
@@ -33,12 +35,12 @@ final class WasmtimeModule implements WasmModule {
      *
      * @throws IllegalArgumentException if an import cannot pass through a gate (not a function of numbers)
      */
-    static WasmtimeModule withGate(Engine engine, Module module) {
+    static WasmtimeModule withGate(Engine engine, EpochTicker ticker, Module module) {
         ImportType[] imports = module.imports();
         ImportGate gate = ImportGate.forImports(imports);
         Module compiledGate = new Module(engine, gate.wasm());
         List<String> keys = java.util.Arrays.stream(imports).map(i -> importKey(i.module(), i.name())).toList();
-        return new WasmtimeModule(engine, module, compiledGate, keys);
+        return new WasmtimeModule(engine, ticker, module, compiledGate, keys);
     }
 
     @Override
@@ -47,7 +49,7 @@ final class WasmtimeModule implements WasmModule {
             // Instantiating a disposed module makes the binding panic, which aborts the JVM.
             throw new IllegalStateException("module is closed");
         }
-        return WasmtimeInstance.create(engine, this, imports);
+        return WasmtimeInstance.create(engine, ticker, this, imports);
     }
 
     Module module() {

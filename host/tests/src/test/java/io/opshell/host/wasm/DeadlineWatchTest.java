@@ -1,0 +1,151 @@
+package io.opshell.host.wasm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.opshell.host.StateAccess;
+import io.opshell.host.support.Engines;
+import io.opshell.host.support.Wat;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The deadline threads sleep when they have nothing to stop (the {@link DeadlineWatch} between
+ * deadlines, wasmtime's epoch ticker after an idle second), so what is checked here is that they
+ * still act in time: a call whose limit is shorter than the one the watch slept for wakes it, a
+ * call kept running past its deadline is looked at again, calls that end in time cost the watch no
+ * wake-ups at all, and a runaway call after an idle spell is stopped.
+ */
+class DeadlineWatchTest {
+    /** Limits far apart, so that a watch sleeping for the long one could not stop the short one in time by chance. */
+    private static final Duration LONG_LIMIT = Duration.ofSeconds(30);
+    private static final Duration SHORT_LIMIT = Duration.ofMillis(20);
+
+    /** Its step never returns. */
+    private static final String RUNAWAY = """
+            (module
+              (memory (export "memory") 1 1)
+              (func (export "opshell_abi_version") (result i32) (i32.const 2))
+              (func (export "opshell_init"))
+              (func (export "opshell_step") (param i32 i32) (result i32)
+                (loop $forever (br $forever))
+                (i32.const 0)))
+            """;
+
+    /** A call registered the way the engines do: its deadline set before it is added. */
+    private static final class TestCall implements DeadlineWatch.Call {
+        final long deadline;
+        final AtomicInteger expireChecks = new AtomicInteger();
+        final CountDownLatch due = new CountDownLatch(1);
+
+        TestCall(Duration limit) {
+            deadline = System.nanoTime() + limit.toNanos();
+        }
+
+        @Override
+        public long deadlineNanos() {
+            return deadline;
+        }
+
+        @Override
+        public void expireIfDue(long nowNanos) {
+            expireChecks.incrementAndGet();
+            if (nowNanos - deadline >= 0) {
+                due.countDown();
+            }
+        }
+    }
+
+    @Test
+    void aShorterLimitThanTheLastWakesTheWatch() throws Exception {
+        try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
+            TestCall longCall = new TestCall(LONG_LIMIT);
+            watch.add(longCall, LONG_LIMIT.toNanos()); // the watch now sleeps up to 30 s
+            Thread.sleep(50);
+            TestCall shortCall = new TestCall(SHORT_LIMIT);
+            watch.add(shortCall, SHORT_LIMIT.toNanos());
+            assertThat(shortCall.due.await(10, TimeUnit.SECONDS)).as("the 20 ms call was stopped").isTrue();
+            assertThat(longCall.due.getCount()).as("the 30 s call was not").isEqualTo(1);
+            watch.remove(shortCall);
+            watch.remove(longCall);
+        }
+    }
+
+    @Test
+    void aCallPastItsDeadlineIsLookedAtAgainUntilItEnds() throws Exception {
+        try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
+            TestCall call = new TestCall(SHORT_LIMIT);
+            watch.add(call, SHORT_LIMIT.toNanos());
+            TestCall longCall = new TestCall(LONG_LIMIT);
+            watch.add(longCall, LONG_LIMIT.toNanos()); // with no call due, the watch would now sleep 30 s
+            assertThat(call.due.await(10, TimeUnit.SECONDS)).isTrue();
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (call.expireChecks.get() < 3 && System.nanoTime() - until < 0) {
+                Thread.sleep(5);
+            }
+            assertThat(call.expireChecks.get()).as("looks at the overdue call (every %s)", DeadlineWatch.OVERDUE_RECHECK)
+                    .isGreaterThanOrEqualTo(3);
+            watch.remove(call);
+            watch.remove(longCall);
+            int afterEnd = call.expireChecks.get();
+            Thread.sleep(DeadlineWatch.OVERDUE_RECHECK.toMillis() * 20);
+            assertThat(call.expireChecks.get()).as("not looked at once it ended").isLessThanOrEqualTo(afterEnd + 1);
+        }
+    }
+
+    @Test
+    void callsThatEndInTimeDoNotWakeTheWatch() throws Exception {
+        try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
+            TestCall first = new TestCall(LONG_LIMIT);
+            watch.add(first, LONG_LIMIT.toNanos());
+            watch.remove(first);
+            // The watch sleeps out its first sleep (before any limit was known), then sleeps for the last call's limit.
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (watch.nextLookNanos() - System.nanoTime() < LONG_LIMIT.toNanos() / 2 && System.nanoTime() - until < 0) {
+                Thread.sleep(10);
+            }
+            long looks = watch.looks();
+            for (int i = 0; i < 10_000; i++) {
+                TestCall call = new TestCall(LONG_LIMIT);
+                watch.add(call, LONG_LIMIT.toNanos());
+                watch.remove(call);
+            }
+            Thread.sleep(50);
+            assertThat(watch.looks() - looks).as("looks during 10,000 calls with the same limit").isZero();
+        }
+    }
+
+    @Test
+    void aRunawayCallAfterAnIdleSpellIsStillStopped() throws Exception {
+        Duration limit = Duration.ofMillis(50);
+        WasmRuntime rt = Engines.runtime();
+        ShellModule module = ShellModule.load(rt, "runaway", Wat.compile(RUNAWAY), 1 << 16);
+        GuestStdio stdio = new GuestStdio(1024, 1024);
+        ShellInstance s = ShellInstance.start(module, stdio, StateAccess.DENY_ALL, limit, 1 << 16);
+        s.init();
+        Thread.sleep(Duration.ofSeconds(2)); // longer than any deadline thread goes on with nothing to do
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("opshell-epoch-ticker")) {
+                assertThat(t.getState()).as("wasmtime's epoch ticker, idle").isEqualTo(Thread.State.WAITING);
+            }
+        }
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        Thread.ofPlatform().daemon().name("runaway-step").start(() -> {
+            try {
+                s.step();
+                outcome.complete(null);
+            } catch (Throwable t) {
+                outcome.complete(t);
+            }
+        });
+        // Not stopped in time: fail, and close nothing (disposing an engine under a running call aborts the JVM).
+        Throwable ended = outcome.get(30, TimeUnit.SECONDS);
+        assertThat(ended).isInstanceOf(ShellFault.class).hasMessageContaining("CPU limit");
+        s.close();
+        module.close();
+        rt.close();
+    }
+}
