@@ -10,9 +10,10 @@ import io.opshell.host.wasm.WasmModule;
 
 /**
  * wasmtime (through wasmtime-java) behind opshell's engine seam. One wasmtime Engine with epoch
- * interruption and a ticker thread advancing the epoch: every call runs under a deadline counted
- * in ticks of that clock (the binding has neither fuel nor a resource limiter, so epochs are how
- * a runaway guest is stopped, and memory is checked by the caller after each call).
+ * interruption and a ticker thread advancing the epoch ({@link EpochTicker}): every call runs
+ * under a deadline counted in ticks of that clock (the binding has neither fuel nor a resource
+ * limiter, so epochs are how a runaway guest is stopped, and memory is checked by the caller after
+ * each call).
  *
  * <p>Hazards of the binding this module fences (measured on wasmtime-java 0.19.0 / wasmtime 7.0.1):
  * a Rust panic inside the binding aborts the whole JVM (seen: a Store made on another Engine than
