@@ -178,6 +178,10 @@ public final class OpshellServer implements AutoCloseable, ServerControl {
                 forget(session);
             }
         });
+        // The session goes first: junixsocket's accept() spends about 100 µs of CPU before it waits
+        // (it builds the listening socket's address anew on every call), and on a busy CPU the new
+        // session's thread would wait for that before it could greet its operator.
+        Thread.yield();
     }
 
     /** The per-peer connection rate limit: a uid opening connections too fast is refused. */
