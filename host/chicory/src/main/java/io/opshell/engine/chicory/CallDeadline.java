@@ -9,9 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * the interrupt of an expired call never reaches anything but that call's guest code.
  *
  * <p>Chicory's compiled code checks {@link Thread#isInterrupted()} on back-jumps and calls, so the
- * engine's {@link DeadlineWatch} (the watchdog) stops a runaway call by interrupting the thread running it. An interrupt is
- * sticky, though, and host code that does I/O reacts to it (an interruptible channel — the audit
- * log's — would be closed for every session). So:
+ * engine's {@link DeadlineWatch} (the watchdog) stops a runaway call by interrupting the thread
+ * running it. An interrupt is sticky, though, and host code that does I/O reacts to it (an
+ * interruptible channel — the audit log's — would be closed for every session). So:
  * <ul>
  *   <li>the watchdog interrupts only a call in guest code ({@code RUNNING}), never one inside a host
  *       function ({@code IN_HOST}); for that one it only marks the deadline passed, and the host

@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A server's engine with what opshell adds around it, engine-neutral: the count of live shell
  * instances, the soft-deadline watch — a {@link DeadlineWatch} that asks every guest call still
  * running at its soft deadline to stop; the hard deadline is the engine's own — and the instance
- * pools' refill thread ({@link InstancePool}). Modules and
- * instances made from it must be closed before it is.
+ * pools' refill thread ({@link InstancePool}). Modules and instances made from it must be closed
+ * before it is.
  */
 public final class WasmRuntime implements AutoCloseable {
     /** Pool fills waiting for the refill thread; one per shell is all a server has. */
