@@ -87,11 +87,6 @@ final class EpochTicker implements AutoCloseable {
         }
     }
 
-    /** Whether the ticker has stopped for want of calls. */
-    boolean sleeping() {
-        return asleep;
-    }
-
     @Override
     public void close() {
         closed = true;
