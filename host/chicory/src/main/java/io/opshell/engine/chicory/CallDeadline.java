@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ul>
  * Where to change it: the states and their transitions are all in this file.
  */
-final class CallDeadline implements DeadlineWatch.Call {
+final class CallDeadline extends DeadlineWatch.Call {
     private static final int IDLE = 0;
     private static final int RUNNING = 1;
     private static final int IN_HOST = 2;

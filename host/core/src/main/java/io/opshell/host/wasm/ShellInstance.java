@@ -431,7 +431,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     }
 
     /** The running call as the runtime's soft-deadline watch sees it: asked to stop once its soft deadline has passed. */
-    private final class SoftDeadline implements DeadlineWatch.Call {
+    private final class SoftDeadline extends DeadlineWatch.Call {
         @Override
         public long deadlineNanos() {
             return softDeadlineNanos;

@@ -36,7 +36,7 @@ class DeadlineWatchTest {
             """;
 
     /** A call registered the way the engines do: its deadline set before it is added. */
-    private static final class TestCall implements DeadlineWatch.Call {
+    private static final class TestCall extends DeadlineWatch.Call {
         final long deadline;
         final AtomicInteger expireChecks = new AtomicInteger();
         final CountDownLatch due = new CountDownLatch(1);
@@ -115,6 +115,62 @@ class DeadlineWatchTest {
             }
             Thread.sleep(50);
             assertThat(watch.looks() - looks).as("looks during 10,000 calls with the same limit").isZero();
+        }
+    }
+
+    @Test
+    void endedCallsLeaveTheWatchedSetAtItsNextLook() throws Exception {
+        try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
+            TestCall running = new TestCall(LONG_LIMIT);
+            watch.add(running, LONG_LIMIT.toNanos());
+            for (int i = 0; i < 1_000; i++) {
+                TestCall call = new TestCall(SHORT_LIMIT);
+                watch.add(call, SHORT_LIMIT.toNanos());
+                watch.remove(call);
+            }
+            assertThat(watch.watched()).as("ended calls stay in the set until the watch looks").isGreaterThan(1);
+            // The watch now sleeps for the last limit (20 ms) at most, then drops what it finds idle.
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (watch.watched() > 1 && System.nanoTime() - until < 0) {
+                Thread.sleep(5);
+            }
+            assertThat(watch.watched()).as("only the call still running is watched").isEqualTo(1);
+            watch.remove(running);
+        }
+    }
+
+    /** One call object reused, as an instance reuses its own: looks that drop it while idle never lose a later call. */
+    @Test
+    void aReusedCallIsWatchedWhateverTheLookDroppedMeanwhile() throws Exception {
+        Duration limit = Duration.ofMillis(2); // the watch looks every 2 ms, often while the call is between calls
+        var call = new DeadlineWatch.Call() {
+            volatile long deadline;
+            volatile CountDownLatch due = new CountDownLatch(1);
+
+            @Override
+            public long deadlineNanos() {
+                return deadline;
+            }
+
+            @Override
+            public void expireIfDue(long nowNanos) {
+                if (nowNanos - deadline >= 0) {
+                    due.countDown();
+                }
+            }
+        };
+        try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
+            long looksBefore = watch.looks();
+            for (int round = 0; round < 500; round++) {
+                call.due = new CountDownLatch(1);
+                call.deadline = System.nanoTime() + limit.toNanos();
+                watch.add(call, limit.toNanos());
+                assertThat(call.due.await(10, TimeUnit.SECONDS)).as("round %d: the call was stopped", round).isTrue();
+                watch.remove(call);
+                Thread.sleep(Duration.ofNanos(round * 7919L % 3_000 * 1_000)); // between calls for 0-3 ms: across a look, often
+
+            }
+            assertThat(watch.looks() - looksBefore).as("looks in 500 rounds of 2-5 ms").isGreaterThan(500);
         }
     }
 
