@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.opshell.host.ServerStats;
 import java.time.Duration;
@@ -53,6 +54,18 @@ public final class OpshellMetrics {
         Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(5), Duration.ofSeconds(10)
     };
 
+    /**
+     * The private registry keeps no buckets: its reads need a count, a total and a maximum, and
+     * filling the step's buckets on every command cost about 0.05 µs a step for nothing.
+     */
+    private static final MeterFilter WITHOUT_BUCKETS = new MeterFilter() {
+        @Override
+        public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+            return DistributionStatisticConfig.builder().serviceLevelObjectives().percentilesHistogram(false).build()
+                    .merge(config);
+        }
+    };
+
     private final ServerStats counts;
     private final CompositeMeterRegistry registry = new CompositeMeterRegistry();
     private final Timer steps;
@@ -77,6 +90,7 @@ public final class OpshellMetrics {
         this.openSessions = openSessions;
         this.liveInstances = liveInstances;
         SimpleMeterRegistry local = new SimpleMeterRegistry(); // answers reads: \stats and snapshot()
+        local.config().meterFilter(WITHOUT_BUCKETS);
         registry.add(local);
         targets.forEach(registry::add); // before any meter exists, so each registry sees every recording
         counter("opshell.sessions.opened", "sessions admitted", counts.sessionsOpened);

@@ -162,7 +162,8 @@ public final class Session implements Runnable {
         // it, so that no banner reaches a script; an operator at a terminal sees the banner then.
         int n = connection.read(chunk, 0, chunk.length, services.bannerWait().toMillis());
         InputLines lines = new InputLines(services.limits().maxLineBytes());
-        List<InputLines.Line> first = n > 0 ? lines.add(chunk, n, System.nanoTime()) : new ArrayList<>();
+        long firstArrivalNanos = System.nanoTime();
+        List<InputLines.Line> first = n > 0 ? lines.add(chunk, n, firstArrivalNanos) : new ArrayList<>();
         if (!first.isEmpty()) {
             Matcher interrupt = INTERRUPT_LINE.matcher(first.get(0).text());
             if (interrupt.matches()) {
@@ -213,7 +214,7 @@ public final class Session implements Runnable {
         if (!first.isEmpty()) {
             recordOpen();
         }
-        boolean goesOn = round.handle(first, false);
+        boolean goesOn = round.handle(first, false, firstArrivalNanos);
         connection.write(replies.take());
         if (!goesOn) {
             return;
@@ -272,14 +273,14 @@ public final class Session implements Runnable {
             lastInputNanos = System.nanoTime();
             if (n < 0) {
                 InputLines.Line last = lines.finish();
-                round.handle(last == null ? List.of() : List.of(last), true);
+                round.handle(last == null ? List.of() : List.of(last), true, lastInputNanos);
                 connection.write(round.replies.take());
                 if (closeReason.equals("client closed the connection")) {
                     closeReason = "end of input";
                 }
                 return;
             }
-            boolean goOn = round.handle(lines.add(chunk, n, lastInputNanos), false);
+            boolean goOn = round.handle(lines.add(chunk, n, lastInputNanos), false, lastInputNanos);
             connection.write(round.replies.take());
             if (!goOn) {
                 return;
@@ -349,9 +350,12 @@ public final class Session implements Runnable {
             this.commands = commands;
         }
 
-        /** @return false when the session ends */
-        boolean handle(List<InputLines.Line> input, boolean endOfInput) throws IOException {
-            long arrivalNanos = System.nanoTime();
+        /**
+         * Runs what arrived at {@code arrivalNanos} (System.nanoTime, taken when the read returned).
+         *
+         * @return false when the session ends
+         */
+        boolean handle(List<InputLines.Line> input, boolean endOfInput, long arrivalNanos) throws IOException {
             List<InputLines.Line> batch = new ArrayList<>();
             List<String> dropped = new ArrayList<>();
             String dropReason = null;
@@ -377,7 +381,7 @@ public final class Session implements Runnable {
                 }
                 replies.notRun(dropped, "dropped", dropReason);
                 dropped.clear();
-                if (runAt > System.nanoTime()) {
+                if (runAt > arrivalNanos && runAt > System.nanoTime()) {
                     // A burst beyond the rate: what came before runs now, this line when its turn comes.
                     if (!runBatch(batch, false)) {
                         return false;
