@@ -74,6 +74,11 @@ final class CallDeadline extends DeadlineWatch.Call {
         return expired;
     }
 
+    /** The instance is closing: the watchdog lets go of this deadline now (a no-op during a call). */
+    void forget() {
+        watchdog.forget(this);
+    }
+
     @Override
     public long deadlineNanos() {
         return deadlineNanos;

@@ -131,5 +131,6 @@ final class ChicoryInstance implements WasmInstance {
     @Override
     public void close() {
         closed = true;
+        deadline.forget();
     }
 }

@@ -23,12 +23,13 @@ import java.util.concurrent.locks.LockSupport;
  * (one per instance, reused for every call) joins the watched set at its first start and stays in
  * it between calls, marked idle; the thread drops the calls it finds idle when it looks, and a
  * dropped call joins again at its next start. (Joining and leaving the set on every step, as
- * before, cost a Chicory {@code get} about 0.2 µs for its two watches.) So nothing has to tell the
- * watch that an instance is gone: its call is dropped at the next look.
+ * before, cost a Chicory {@code get} about 0.2 µs for its two watches.) An instance that closes
+ * takes its call out at once ({@link #forget}), so the set does not keep closed instances reachable
+ * until the next look, which may be a whole step limit away.
  *
  * <p>Where to change it: what stopping a due call means is the call's own
  * ({@link Call#expireIfDue}); when the thread looks is {@link #watch}; how a call joins and leaves
- * the set is {@link #add}, {@link #remove} and {@link #dropIfIdle}.
+ * the set is {@link #add}, {@link #remove}, {@link #forget} and {@link #dropIfIdle}.
  */
 public final class DeadlineWatch implements AutoCloseable {
     /**
@@ -84,7 +85,7 @@ public final class DeadlineWatch implements AutoCloseable {
     /** Watches {@code call}, started with a limit of {@code limitNanos}, until {@link #remove}. */
     public void add(Call call, long limitNanos) {
         if (!Call.STATE.compareAndSet(call, Call.IDLE, Call.RUNNING)) {
-            call.state = Call.RUNNING; // it was out (or the thread is dropping it, and sees RUNNING: see dropIfIdle)
+            call.state = Call.RUNNING; // it was out of the set: never added, dropped by the last look, or forgotten
             running.add(call);
         }
         if (idleSleepNanos != limitNanos) {
@@ -100,6 +101,13 @@ public final class DeadlineWatch implements AutoCloseable {
     /** The call has ended: it stays in the set, idle, until the thread's next look drops it. */
     public void remove(Call call) {
         call.state = Call.IDLE;
+    }
+
+    /** The call's instance is closing: its idle call leaves the set now. A no-op for a call still running. */
+    public void forget(Call call) {
+        if (Call.STATE.compareAndSet(call, Call.IDLE, Call.OUT)) {
+            running.remove(call);
+        }
     }
 
     private void watch() {
@@ -132,11 +140,12 @@ public final class DeadlineWatch implements AutoCloseable {
      * Drops an idle call from the set; false when it started again meanwhile (it is then in the set
      * again and watched). The removal comes first: a call that starts after it finds the state
      * IDLE, marks itself RUNNING, and the compare-and-set below fails; one that starts after the
-     * compare-and-set finds OUT and adds itself. Either way it ends up in the set.
+     * compare-and-set finds OUT and adds itself. Either way it ends up in the set. A call
+     * {@linkplain #forget forgotten} meanwhile is OUT and stays out.
      */
     private boolean dropIfIdle(Call call) {
         running.remove(call);
-        if (Call.STATE.compareAndSet(call, Call.IDLE, Call.OUT)) {
+        if (Call.STATE.compareAndSet(call, Call.IDLE, Call.OUT) || call.state == Call.OUT) {
             return true;
         }
         running.add(call);

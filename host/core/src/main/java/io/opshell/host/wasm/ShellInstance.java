@@ -504,6 +504,7 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
             return;
         }
         closed = true;
+        runtime.softDeadlines().forget(softDeadlineCall);
         if (instance != null) {
             instance.close();
         }

@@ -139,6 +139,46 @@ class DeadlineWatchTest {
         }
     }
 
+    @Test
+    void aClosingInstancesCallLeavesTheSetAtOnceButNotWhileRunning() throws Exception {
+        try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
+            TestCall ended = new TestCall(LONG_LIMIT);
+            watch.add(ended, LONG_LIMIT.toNanos());
+            watch.remove(ended);
+            TestCall running = new TestCall(LONG_LIMIT);
+            watch.add(running, LONG_LIMIT.toNanos());
+            watch.forget(ended);
+            watch.forget(running);
+            assertThat(watch.watched()).as("the running call stays, the ended one left").isEqualTo(1);
+            watch.remove(running);
+            watch.forget(running);
+            assertThat(watch.watched()).isZero();
+        }
+    }
+
+    /** Instances closing while the watch drops idle calls: none is put back for good. */
+    @Test
+    void forgottenCallsStayOutWhileTheWatchLooks() throws Exception {
+        Duration limit = Duration.ofMillis(1); // the watch looks every millisecond
+        try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
+            for (int i = 0; i < 20_000; i++) {
+                TestCall call = new TestCall(limit);
+                watch.add(call, limit.toNanos());
+                watch.remove(call);
+                if (i % 7 == 0) {
+                    Thread.onSpinWait();
+                }
+                watch.forget(call);
+            }
+            long looks = watch.looks();
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (watch.looks() < looks + 3 && System.nanoTime() - until < 0) {
+                Thread.sleep(1);
+            }
+            assertThat(watch.watched()).as("calls left in the set after every instance closed").isZero();
+        }
+    }
+
     /** One call object reused, as an instance reuses its own: looks that drop it while idle never lose a later call. */
     @Test
     void aReusedCallIsWatchedWhateverTheLookDroppedMeanwhile() throws Exception {
