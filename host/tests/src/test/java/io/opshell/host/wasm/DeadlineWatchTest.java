@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,6 +60,17 @@ class DeadlineWatchTest {
         }
     }
 
+    /**
+     * Polls {@code condition} every {@code pollMillis} until it holds or 10 s have passed; the
+     * assertion after it says what was expected. Waits are generous: a loaded machine stretches them.
+     */
+    private static void waitUntil(BooleanSupplier condition, long pollMillis) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!condition.getAsBoolean() && System.nanoTime() - until < 0) {
+            Thread.sleep(pollMillis);
+        }
+    }
+
     @Test
     void aShorterLimitThanTheLastWakesTheWatch() throws Exception {
         try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
@@ -82,10 +94,7 @@ class DeadlineWatchTest {
             TestCall longCall = new TestCall(LONG_LIMIT);
             watch.add(longCall, LONG_LIMIT.toNanos()); // with no call due, the watch would now sleep 30 s
             assertThat(call.due.await(10, TimeUnit.SECONDS)).isTrue();
-            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (call.expireChecks.get() < 3 && System.nanoTime() - until < 0) {
-                Thread.sleep(5);
-            }
+            waitUntil(() -> call.expireChecks.get() >= 3, 5);
             assertThat(call.expireChecks.get()).as("looks at the overdue call (every %s)", DeadlineWatch.OVERDUE_RECHECK)
                     .isGreaterThanOrEqualTo(3);
             watch.remove(call);
@@ -103,10 +112,7 @@ class DeadlineWatchTest {
             watch.add(first, LONG_LIMIT.toNanos());
             watch.remove(first);
             // The watch sleeps out its first sleep (before any limit was known), then sleeps for the last call's limit.
-            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (watch.nextLookNanos() - System.nanoTime() < LONG_LIMIT.toNanos() / 2 && System.nanoTime() - until < 0) {
-                Thread.sleep(10);
-            }
+            waitUntil(() -> watch.nextLookNanos() - System.nanoTime() >= LONG_LIMIT.toNanos() / 2, 10);
             long looks = watch.looks();
             for (int i = 0; i < 10_000; i++) {
                 TestCall call = new TestCall(LONG_LIMIT);
@@ -130,10 +136,7 @@ class DeadlineWatchTest {
             }
             assertThat(watch.watched()).as("ended calls stay in the set until the watch looks").isGreaterThan(1);
             // The watch now sleeps for the last limit (20 ms) at most, then drops what it finds idle.
-            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (watch.watched() > 1 && System.nanoTime() - until < 0) {
-                Thread.sleep(5);
-            }
+            waitUntil(() -> watch.watched() <= 1, 5);
             assertThat(watch.watched()).as("only the call still running is watched").isEqualTo(1);
             watch.remove(running);
         }
@@ -171,10 +174,7 @@ class DeadlineWatchTest {
                 watch.forget(call);
             }
             long looks = watch.looks();
-            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (watch.looks() < looks + 3 && System.nanoTime() - until < 0) {
-                Thread.sleep(1);
-            }
+            waitUntil(() -> watch.looks() >= looks + 3, 1);
             assertThat(watch.watched()).as("calls left in the set after every instance closed").isZero();
         }
     }
@@ -226,10 +226,7 @@ class DeadlineWatchTest {
         for (Thread t : Thread.getAllStackTraces().keySet()) {
             if (t.getName().equals("opshell-epoch-ticker")) {
                 // Its idle second is counted in ticks, which a busy machine stretches.
-                long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (t.getState() != Thread.State.WAITING && System.nanoTime() - until < 0) {
-                    Thread.sleep(10);
-                }
+                waitUntil(() -> t.getState() == Thread.State.WAITING, 10);
                 assertThat(t.getState()).as("wasmtime's epoch ticker, idle").isEqualTo(Thread.State.WAITING);
             }
         }
