@@ -11,6 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -146,6 +148,24 @@ class AccessControlTest {
             c.send(";" + "x".repeat(4000) + "\n"); // four seconds' worth at 1 KiB/s: let through, paid for later
             c.readTo("scheme> ");
             assertThat(c.command("(+ 2 2)", "scheme> ")).isEqualTo("error: 1 line dropped: more than 1024 bytes/s, your limit; slow down\n");
+        }
+    }
+
+    @Test
+    void anInterruptReachesALineTheRateLimitHoldsBackAndNotTheNextOne() throws Exception {
+        try (UserClient c = UserClient.connect(ts.socket(), TIGHT, TIGHT)) {
+            Matcher banner = Pattern.compile("session (\\d+)").matcher(c.readTo("scheme> "));
+            assertThat(banner.find()).isTrue();
+            String id = banner.group(1);
+            assertThat(c.command("(define (spin) (spin))", "scheme> ")).isEmpty();
+            // 2.5 seconds' worth at 1 KiB/s passes at once; the line after it waits about 1.5 s for its turn.
+            c.send(";" + "x".repeat(2500) + "\n(spin)\n");
+            assertThat(c.readTo("scheme> ")).isEmpty(); // the comment ran; (spin) waits
+            assertThat(UserClient.session(ts.socket(), TIGHT, TIGHT, "\\interrupt " + id + "\n"))
+                    .isEqualTo("interrupted session " + id + "\n");
+            // Without the interrupt it would run until its CPU limit: "error: interrupted (CPU limit of 500 ms)".
+            assertThat(c.readTo("scheme> ")).isEqualTo("error: 1 line not run: interrupted by the operator before they ran\n");
+            assertThat(c.command("(procedure? spin)", "scheme> ")).as("the next line runs").isEqualTo("#t\n");
         }
     }
 

@@ -362,7 +362,7 @@ public final class Session implements Runnable {
             for (int at = 0; at < input.size(); at++) {
                 InputLines.Line line = input.get(at);
                 if (line.tooLong()) {
-                    if (!runBatch(batch, false)) {
+                    if (!runBatch(batch, false, arrivalNanos)) {
                         return false;
                     }
                     replies.hostAnswer(line.text() + "…", "error: line of " + line.length() + " bytes dropped: longer than "
@@ -371,7 +371,7 @@ public final class Session implements Runnable {
                 }
                 long runAt = gate.admit(line.length(), arrivalNanos);
                 if (runAt < 0) {
-                    if (!runBatch(batch, false)) {
+                    if (!runBatch(batch, false, arrivalNanos)) {
                         return false;
                     }
                     services.metrics().rateLimited();
@@ -383,14 +383,14 @@ public final class Session implements Runnable {
                 dropped.clear();
                 if (runAt > arrivalNanos && runAt > System.nanoTime()) {
                     // A burst beyond the rate: what came before runs now, this line when its turn comes.
-                    if (!runBatch(batch, false)) {
+                    if (!runBatch(batch, false, arrivalNanos)) {
                         return false;
                     }
                     connection.write(replies.take());
                     sleepUntil(runAt);
                 }
                 if (line.isHostCommand()) {
-                    if (!runBatch(batch, false)) {
+                    if (!runBatch(batch, false, arrivalNanos)) {
                         return false;
                     }
                     context.commandsRun(1);
@@ -412,7 +412,7 @@ public final class Session implements Runnable {
                 }
             }
             replies.notRun(dropped, "dropped", dropReason);
-            boolean goOn = batch.isEmpty() && !endOfInput || runBatch(batch, endOfInput);
+            boolean goOn = batch.isEmpty() && !endOfInput || runBatch(batch, endOfInput, arrivalNanos);
             if (goOn) {
                 replies.endRound();
             } else {
@@ -421,12 +421,12 @@ public final class Session implements Runnable {
             return goOn;
         }
 
-        /** Runs {@code batch} through the shell (and empties it); false when the session ends. */
-        private boolean runBatch(List<InputLines.Line> batch, boolean endOfInput) throws IOException {
+        /** Runs {@code batch}, arrived at {@code arrivalNanos}, through the shell (and empties it); false when the session ends. */
+        private boolean runBatch(List<InputLines.Line> batch, boolean endOfInput, long arrivalNanos) throws IOException {
             if (batch.isEmpty() && !endOfInput) {
                 return true;
             }
-            ShellSlot.Result result = slot.run(List.copyOf(batch), endOfInput, replies);
+            ShellSlot.Result result = slot.run(List.copyOf(batch), endOfInput, arrivalNanos, replies);
             batch.clear();
             switch (result.outcome()) {
                 case CONTINUE -> {
@@ -453,7 +453,7 @@ public final class Session implements Runnable {
                 }
                 connection.write(replies.take());
                 List<InputLines.Line> rest = new ArrayList<>(result.leftover());
-                return rest.isEmpty() || runBatch(rest, false);
+                return rest.isEmpty() || runBatch(rest, false, arrivalNanos);
             }
             closeReason = "shell closed the session";
             replies.closing();

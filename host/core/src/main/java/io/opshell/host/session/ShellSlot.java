@@ -38,6 +38,9 @@ final class ShellSlot implements AutoCloseable {
         static final Result CLOSED = new Result(Outcome.CLOSED, List.of());
     }
 
+    /** Why lines interrupted before their turn did not run. */
+    static final String INTERRUPTED_BEFORE_RUN = "interrupted by the operator before they ran";
+
     private final SessionContext context;
     private final StateAccess access;
     private final SessionLimits limits;
@@ -87,13 +90,21 @@ final class ShellSlot implements AutoCloseable {
     }
 
     /**
-     * Runs {@code lines} (whole lines) through the shell; with {@code endOfInput} the operator's
-     * input ends after them. Every line ends up answered: by the shell, or by the host saying it
-     * did not run and why.
+     * Runs {@code lines} (whole lines, arrived at {@code arrivalNanos}, System.nanoTime) through
+     * the shell; with {@code endOfInput} the operator's input ends after them. Every line ends up
+     * answered: by the shell, or by the host saying it did not run and why. Lines the operator
+     * interrupted before they could run (held back by the input rate limit) do not run.
      */
-    Result run(List<InputLines.Line> lines, boolean endOfInput, Replies replies) {
+    Result run(List<InputLines.Line> lines, boolean endOfInput, long arrivalNanos, Replies replies) {
         if (shell == null) {
             return Result.BROKEN;
+        }
+        if (!lines.isEmpty() && shell.interruptedSince(arrivalNanos)) {
+            replies.notRun(texts(lines), "not run", INTERRUPTED_BEFORE_RUN);
+            if (!endOfInput) {
+                return Result.CONTINUE;
+            }
+            lines = List.of(); // the shell still learns that the input ended
         }
         for (InputLines.Line line : lines) {
             stdio.receive(line.bytes(), 0, line.bytes().length);
@@ -105,7 +116,7 @@ final class ShellSlot implements AutoCloseable {
         int control;
         long started = System.nanoTime();
         try {
-            control = shell.step();
+            control = shell.step(arrivalNanos);
             metrics.stepTook(System.nanoTime() - started);
         } catch (ShellFault fault) {
             metrics.stepTook(System.nanoTime() - started);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,9 +73,8 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
     private int marksCap;
     private int errPtr;
     private int errCap;
-    /** Why the host asks the running step to stop; 0 when it does not. */
-    private volatile int interruptReason;
-    private volatile String interruptMessage = "";
+    /** Why, since when, the host asks the running step to stop; null when it does not. */
+    private final AtomicReference<Interrupt> interrupt = new AtomicReference<>();
     /** When the running call's soft deadline passes (System.nanoTime). */
     private volatile long softDeadlineNanos;
     private final DeadlineWatch.Call softDeadlineCall = new SoftDeadline();
@@ -307,10 +307,19 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
      * the shell has room to mark. Stops early when the shell leaves a line of a call unmarked (it
      * stopped after an interruption): the input not given stays unread, for the caller to report.
      *
+     * <p>An interrupt the operator asked for at or after {@code inputSinceNanos} (when the input
+     * this step runs arrived, System.nanoTime) applies to this step: the shell sees it at its first
+     * poll. Any other interrupt asked for before the step was meant for an earlier one and is
+     * dropped. So Ctrl-C reaches a line that is still waiting for its turn (held by the input rate
+     * limit), and never the next line typed after it.
+     *
      * @return {@link Abi#STEP_CONTINUE} or {@link Abi#STEP_CLOSE}
      */
-    public int step() throws ShellFault {
-        interruptReason = 0;
+    public int step(long inputSinceNanos) throws ShellFault {
+        Interrupt pending = interrupt.get();
+        if (pending != null && !pending.appliesToInputSince(inputSinceNanos)) {
+            interrupt.compareAndSet(pending, null); // one asked for meanwhile stays
+        }
         if (descriptor < 0) {
             int ready = stdio.inputReady();
             return (int) call(stepFunc, ready, stdio.endOfInput() ? 1 : 0)[0];
@@ -439,19 +448,37 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
 
         @Override
         public void expireIfDue(long nowNanos) {
-            if (interruptReason == 0 && nowNanos - softDeadlineNanos >= 0) {
-                requestInterrupt(INTERRUPT_DEADLINE, "interrupted (CPU limit of " + stepDeadline.toMillis() + " ms)");
+            if (interrupt.get() == null && nowNanos - softDeadlineNanos >= 0) {
+                // Only if none is pending: the operator's, asked for meanwhile, keeps its message.
+                interrupt.compareAndSet(null, new Interrupt(INTERRUPT_DEADLINE,
+                        "interrupted (CPU limit of " + stepDeadline.toMillis() + " ms)", nowNanos));
             }
         }
     }
 
     /**
-     * Asks the running (or next) step to stop at its next poll; {@code reason} is the message the
-     * shell reports. Safe from any thread. Cleared at the start of every step.
+     * Asks the running step to stop at its next poll; {@code reason} is the message the shell
+     * reports. Safe from any thread. An operator's request also reaches the steps of input that had
+     * arrived when it was made ({@link #step}).
      */
     public void requestInterrupt(int code, String reason) {
-        interruptMessage = reason;
-        interruptReason = code;
+        interrupt.set(new Interrupt(code, reason, System.nanoTime()));
+    }
+
+    /**
+     * True when the operator asked for an interrupt at or after {@code inputSinceNanos}: input that
+     * had arrived by then (System.nanoTime) and has not run yet is not to run.
+     */
+    public boolean interruptedSince(long inputSinceNanos) {
+        Interrupt pending = interrupt.get();
+        return pending != null && pending.appliesToInputSince(inputSinceNanos);
+    }
+
+    /** An interrupt asked for: its reason (ABI.md, "Interruption"), the shell's message, and when (System.nanoTime). */
+    private record Interrupt(int code, String message, long askedNanos) {
+        boolean appliesToInputSince(long inputSinceNanos) {
+            return code == INTERRUPT_OPERATOR && askedNanos - inputSinceNanos >= 0;
+        }
     }
 
     /** Current size of the guest's linear memory. */
@@ -486,11 +513,12 @@ public final class ShellInstance implements AutoCloseable, GuestCall {
 
     @Override
     public int interruptRequested() {
-        int reason = interruptReason;
-        if (reason != 0) {
-            errorMessage(interruptMessage);
+        Interrupt pending = interrupt.get();
+        if (pending == null) {
+            return 0;
         }
-        return reason;
+        errorMessage(pending.message());
+        return pending.code();
     }
 
     @Override

@@ -225,7 +225,7 @@ final class Crossings {
                 for (int s = 0; s < warmup + samples; s++) {
                     long t0 = System.nanoTime();
                     for (int i = 0; i < calls; i++) {
-                        if (shell.step() != 0) {
+                        if (shell.step(System.nanoTime()) != 0) {
                             throw new IOException("empty step returned non-zero");
                         }
                     }
@@ -257,7 +257,7 @@ final class Crossings {
                     for (int i = 0; warm.goesOn(i); i++) {
                         int j = i % in.length;
                         kvStdio.receive(in[j], 0, in[j].length);
-                        shell.step();
+                        shell.step(System.nanoTime());
                         sink.reset();
                         kvStdio.flushOutput(sink);
                     }
@@ -267,7 +267,7 @@ final class Crossings {
                         for (int i = 0; i < commands; i++) {
                             int j = i % in.length;
                             kvStdio.receive(in[j], 0, in[j].length);
-                            shell.step();
+                            shell.step(System.nanoTime());
                             sink.reset();
                             kvStdio.flushOutput(sink);
                             if (!java.util.Arrays.equals(sink.toByteArray(), out[j])) {

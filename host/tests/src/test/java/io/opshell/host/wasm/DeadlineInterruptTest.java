@@ -56,7 +56,7 @@ class DeadlineInterruptTest {
                     try (ShellInstance s = ShellInstance.start(module, stdio, StateAccess.DENY_ALL, DEADLINE, 1 << 20)) {
                         stdio.receive(new byte[size], 0, size); // step loops size * LOOPS_PER_BYTE times
                         try {
-                            s.step();
+                            s.step(System.nanoTime());
                             returned++;
                         } catch (ShellFault f) {
                             assertThat(f.getMessage()).contains("CPU limit");
@@ -91,7 +91,7 @@ class DeadlineInterruptTest {
                 GuestStdio stdio = new GuestStdio(1024, 1024);
                 try (ShellInstance s = ShellInstance.start(module, stdio, slowSum, DEADLINE, 1 << 20)) {
                     stdio.markEndOfInput(); // eof: the step calls host.sum for ever
-                    assertThatThrownBy(s::step).isInstanceOf(ShellFault.class).hasMessageContaining("CPU limit");
+                    assertThatThrownBy(() -> s.step(System.nanoTime())).isInstanceOf(ShellFault.class).hasMessageContaining("CPU limit");
                 }
                 assertThat(Thread.interrupted()).isFalse();
             }

@@ -233,7 +233,7 @@ class DeadlineWatchTest {
         CompletableFuture<Throwable> outcome = new CompletableFuture<>();
         Thread.ofPlatform().daemon().name("runaway-step").start(() -> {
             try {
-                s.step();
+                s.step(System.nanoTime());
                 outcome.complete(null);
             } catch (Throwable t) {
                 outcome.complete(t);
