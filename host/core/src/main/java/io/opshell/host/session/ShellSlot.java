@@ -39,7 +39,7 @@ final class ShellSlot implements AutoCloseable {
     }
 
     /** Why lines interrupted before their turn did not run. */
-    static final String INTERRUPTED_BEFORE_RUN = "interrupted by the operator before they ran";
+    private static final String INTERRUPTED_BEFORE_RUN = "interrupted by the operator before they ran";
 
     private final SessionContext context;
     private final StateAccess access;
