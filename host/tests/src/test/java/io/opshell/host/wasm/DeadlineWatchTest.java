@@ -60,6 +60,13 @@ class DeadlineWatchTest {
         }
     }
 
+    /** A new call with {@code limit}, started on {@code watch}. */
+    private static TestCall started(DeadlineWatch watch, Duration limit) {
+        TestCall call = new TestCall(limit);
+        watch.add(call, limit.toNanos());
+        return call;
+    }
+
     /**
      * Polls {@code condition} every {@code pollMillis} until it holds or 10 s have passed; the
      * assertion after it says what was expected. Waits are generous: a loaded machine stretches them.
@@ -74,11 +81,9 @@ class DeadlineWatchTest {
     @Test
     void aShorterLimitThanTheLastWakesTheWatch() throws Exception {
         try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
-            TestCall longCall = new TestCall(LONG_LIMIT);
-            watch.add(longCall, LONG_LIMIT.toNanos()); // the watch now sleeps up to 30 s
+            TestCall longCall = started(watch, LONG_LIMIT); // the watch now sleeps up to 30 s
             Thread.sleep(50);
-            TestCall shortCall = new TestCall(SHORT_LIMIT);
-            watch.add(shortCall, SHORT_LIMIT.toNanos());
+            TestCall shortCall = started(watch, SHORT_LIMIT);
             assertThat(shortCall.due.await(10, TimeUnit.SECONDS)).as("the 20 ms call was stopped").isTrue();
             assertThat(longCall.due.getCount()).as("the 30 s call was not").isEqualTo(1);
             watch.remove(shortCall);
@@ -89,10 +94,8 @@ class DeadlineWatchTest {
     @Test
     void aCallPastItsDeadlineIsLookedAtAgainUntilItEnds() throws Exception {
         try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
-            TestCall call = new TestCall(SHORT_LIMIT);
-            watch.add(call, SHORT_LIMIT.toNanos());
-            TestCall longCall = new TestCall(LONG_LIMIT);
-            watch.add(longCall, LONG_LIMIT.toNanos()); // with no call due, the watch would now sleep 30 s
+            TestCall call = started(watch, SHORT_LIMIT);
+            TestCall longCall = started(watch, LONG_LIMIT); // with no call due, the watch would now sleep 30 s
             assertThat(call.due.await(10, TimeUnit.SECONDS)).isTrue();
             waitUntil(() -> call.expireChecks.get() >= 3, 5);
             assertThat(call.expireChecks.get()).as("looks at the overdue call (every %s)", DeadlineWatch.OVERDUE_RECHECK)
@@ -108,15 +111,13 @@ class DeadlineWatchTest {
     @Test
     void callsThatEndInTimeDoNotWakeTheWatch() throws Exception {
         try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
-            TestCall first = new TestCall(LONG_LIMIT);
-            watch.add(first, LONG_LIMIT.toNanos());
+            TestCall first = started(watch, LONG_LIMIT);
             watch.remove(first);
             // The watch sleeps out its first sleep (before any limit was known), then sleeps for the last call's limit.
             waitUntil(() -> watch.nextLookNanos() - System.nanoTime() >= LONG_LIMIT.toNanos() / 2, 10);
             long looks = watch.looks();
             for (int i = 0; i < 10_000; i++) {
-                TestCall call = new TestCall(LONG_LIMIT);
-                watch.add(call, LONG_LIMIT.toNanos());
+                TestCall call = started(watch, LONG_LIMIT);
                 watch.remove(call);
             }
             Thread.sleep(50);
@@ -127,11 +128,9 @@ class DeadlineWatchTest {
     @Test
     void endedCallsLeaveTheWatchedSetAtItsNextLook() throws Exception {
         try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
-            TestCall running = new TestCall(LONG_LIMIT);
-            watch.add(running, LONG_LIMIT.toNanos());
+            TestCall running = started(watch, LONG_LIMIT);
             for (int i = 0; i < 1_000; i++) {
-                TestCall call = new TestCall(SHORT_LIMIT);
-                watch.add(call, SHORT_LIMIT.toNanos());
+                TestCall call = started(watch, SHORT_LIMIT);
                 watch.remove(call);
             }
             assertThat(watch.watched()).as("ended calls stay in the set until the watch looks").isGreaterThan(1);
@@ -145,11 +144,9 @@ class DeadlineWatchTest {
     @Test
     void aClosingInstancesCallLeavesTheSetAtOnceButNotWhileRunning() throws Exception {
         try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
-            TestCall ended = new TestCall(LONG_LIMIT);
-            watch.add(ended, LONG_LIMIT.toNanos());
+            TestCall ended = started(watch, LONG_LIMIT);
             watch.remove(ended);
-            TestCall running = new TestCall(LONG_LIMIT);
-            watch.add(running, LONG_LIMIT.toNanos());
+            TestCall running = started(watch, LONG_LIMIT);
             watch.forget(ended);
             watch.forget(running);
             assertThat(watch.watched()).as("the running call stays, the ended one left").isEqualTo(1);
@@ -165,8 +162,7 @@ class DeadlineWatchTest {
         Duration limit = Duration.ofMillis(1); // the watch looks every millisecond
         try (DeadlineWatch watch = new DeadlineWatch("test-deadlines")) {
             for (int i = 0; i < 20_000; i++) {
-                TestCall call = new TestCall(limit);
-                watch.add(call, limit.toNanos());
+                TestCall call = started(watch, limit);
                 watch.remove(call);
                 if (i % 7 == 0) {
                     Thread.onSpinWait();
